@@ -1,0 +1,155 @@
+/* Storage: the one interface in front of the database backends.
+ *
+ * No database type appears here. A store is opened from a URL
+ * ("sqlite:PATH", or a plain path; "postgresql://…" comes next) and is safe to
+ * use from many threads at once: it keeps a bounded pool of connections.
+ *
+ * Conventions: list functions allocate an array the caller frees with free();
+ * get functions fill a caller-owned struct; FW_ERR_NOT_FOUND when there is no
+ * such record, FW_ERR_EXISTS on a unique-key clash, FW_ERR_BUSY when the
+ * database stayed locked past the busy timeout, FW_ERR_STORE otherwise (the
+ * detail is logged, not returned, as it may hold SQL). */
+#ifndef FW_STORE_STORE_H
+#define FW_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "model/model.h"
+
+#define FW_STORE_POOL_SIZE 8
+#define FW_STORE_BUSY_TIMEOUT_MS 5000
+#define FW_STORE_MAX_LIST 100000 /* hard cap of rows any list returns */
+
+struct fw_store;
+
+/* Opens (creating if needed) and migrates the database to the newest schema. */
+enum fw_err fw_store_open(const char *url, struct fw_store **out) FW_WUR;
+void fw_store_close(struct fw_store *s); /* NULL is a no-op */
+/* The schema version after migration. */
+int fw_store_schema_version(struct fw_store *s);
+
+/* --- members ------------------------------------------------------------ */
+enum fw_err fw_store_member_create(struct fw_store *s, const struct fw_member *m) FW_WUR;
+enum fw_err fw_store_member_get(struct fw_store *s, const char *id, struct fw_member *out) FW_WUR;
+/* Replaces every field of the member with id m->id. */
+enum fw_err fw_store_member_update(struct fw_store *s, const struct fw_member *m) FW_WUR;
+/* Ordered by id. */
+enum fw_err fw_store_member_list(struct fw_store *s, struct fw_member **out, size_t *n) FW_WUR;
+
+/* --- tokens (only the keyed hash of a token is stored) ------------------ */
+enum fw_err fw_store_token_create(struct fw_store *s, const struct fw_token *t,
+				  const uint8_t hash[32]) FW_WUR;
+enum fw_err fw_store_token_find(struct fw_store *s, const uint8_t hash[32], struct fw_token *out) FW_WUR;
+enum fw_err fw_store_token_get(struct fw_store *s, const char *id, struct fw_token *out) FW_WUR;
+/* Ordered by creation. member_id NULL for all. */
+enum fw_err fw_store_token_list(struct fw_store *s, const char *member_id, struct fw_token **out,
+				size_t *n) FW_WUR;
+/* Sets revoked_at (keeps the first revocation time). */
+enum fw_err fw_store_token_revoke(struct fw_store *s, const char *id, int64_t at) FW_WUR;
+/* Revokes every token of a member; *n (may be NULL) gets how many. */
+enum fw_err fw_store_token_revoke_member(struct fw_store *s, const char *member_id, int64_t at,
+					 size_t *n) FW_WUR;
+enum fw_err fw_store_token_touch(struct fw_store *s, const char *id, int64_t at) FW_WUR;
+
+/* --- advisories --------------------------------------------------------- */
+enum fw_err fw_store_advisory_create(struct fw_store *s, const struct fw_advisory *a) FW_WUR;
+enum fw_err fw_store_advisory_get(struct fw_store *s, const char *id, struct fw_advisory *out) FW_WUR;
+enum fw_err fw_store_advisory_update(struct fw_store *s, const struct fw_advisory *a) FW_WUR;
+/* Ordered by id. */
+enum fw_err fw_store_advisory_list(struct fw_store *s, struct fw_advisory **out, size_t *n) FW_WUR;
+
+/* --- artifacts (content is stored as given: the caller encrypts it) ----- */
+/* Assigns a->version = 1 + the highest version of (advisory, kind). */
+enum fw_err fw_store_artifact_add(struct fw_store *s, struct fw_artifact *a, const uint8_t *content,
+				  size_t n) FW_WUR;
+/* version 0 means the newest. content may be NULL when not wanted. */
+enum fw_err fw_store_artifact_get(struct fw_store *s, const char *advisory_id, enum fw_kind kind,
+				  int version, struct fw_artifact *out, struct fw_buf *content) FW_WUR;
+/* Every version of every kind, ordered by kind then version. */
+enum fw_err fw_store_artifact_list(struct fw_store *s, const char *advisory_id,
+				   struct fw_artifact **out, size_t *n) FW_WUR;
+
+/* --- policy versions ---------------------------------------------------- */
+struct fw_policy_version {
+	int version;
+	int64_t created_at;
+	char author[FW_MODEL_NAME_BYTES];
+	char comment[FW_MODEL_TITLE_BYTES];
+	uint8_t sha256[32];
+};
+/* Stores a new version (1, 2, …); sets v->version. */
+enum fw_err fw_store_policy_add(struct fw_store *s, struct fw_policy_version *v, const char *text,
+				size_t n) FW_WUR;
+/* version 0 means the newest; FW_ERR_NOT_FOUND when there is none yet. */
+enum fw_err fw_store_policy_get(struct fw_store *s, int version, struct fw_policy_version *out,
+				struct fw_buf *text) FW_WUR;
+/* Newest first. */
+enum fw_err fw_store_policy_list(struct fw_store *s, struct fw_policy_version **out, size_t *n) FW_WUR;
+
+/* --- plan: who gets which kind of which advisory when ------------------- */
+/* Replaces the whole plan of one advisory in one transaction. */
+enum fw_err fw_store_plan_replace(struct fw_store *s, const char *advisory_id,
+				  const struct fw_plan_entry *e, size_t n) FW_WUR;
+/* member_id NULL for all members; ordered by release time, member, kind. */
+enum fw_err fw_store_plan_list(struct fw_store *s, const char *advisory_id, const char *member_id,
+			       struct fw_plan_entry **out, size_t *n) FW_WUR;
+
+/* --- release work ------------------------------------------------------- */
+/* A (member, artifact version) that is due and not yet delivered. */
+struct fw_due {
+	char member_id[FW_MODEL_ID_BYTES];
+	char advisory_id[FW_MODEL_ID_BYTES];
+	enum fw_kind kind;
+	int version;
+	int64_t release_at;
+};
+/* Up to max pairs whose plan entry is not withheld and released at or before
+ * now, whose advisory is scheduled or public, whose member is active or on
+ * probation, taking the newest version of the artifact, that have no delivery
+ * yet. Ordered by release time, then member. */
+enum fw_err fw_store_due_list(struct fw_store *s, int64_t now, size_t max, struct fw_due **out,
+			      size_t *n) FW_WUR;
+/* The earliest release time after now of any plan entry that would become
+ * due (same conditions), or of any scheduled advisory's public time;
+ * 0 when there is none. */
+enum fw_err fw_store_next_wakeup(struct fw_store *s, int64_t now, int64_t *out) FW_WUR;
+/* Advisories with status scheduled and public_at <= now become public. */
+enum fw_err fw_store_advisory_publish_due(struct fw_store *s, int64_t now, size_t *n) FW_WUR;
+
+/* --- deliveries --------------------------------------------------------- */
+/* Stores one sealed copy and sets d->id. FW_ERR_EXISTS when (member,
+ * advisory, kind, version) was already delivered: the store is what makes
+ * delivery exactly-once. */
+enum fw_err fw_store_delivery_insert(struct fw_store *s, struct fw_delivery *d, const uint8_t *sealed,
+				     size_t n, const char *minisig) FW_WUR;
+enum fw_err fw_store_delivery_get(struct fw_store *s, int64_t id, struct fw_delivery *out) FW_WUR;
+struct fw_delivery_filter {
+	const char *member_id;   /* NULL: any */
+	const char *advisory_id; /* NULL: any */
+	int64_t after_id;        /* only ids greater than this */
+	size_t limit;            /* 0: FW_STORE_MAX_LIST */
+};
+/* Ordered by id. */
+enum fw_err fw_store_delivery_list(struct fw_store *s, const struct fw_delivery_filter *f,
+				   struct fw_delivery **out, size_t *n) FW_WUR;
+/* sealed and/or minisig may be NULL when not wanted. */
+enum fw_err fw_store_delivery_content(struct fw_store *s, int64_t id, struct fw_buf *sealed,
+				      struct fw_buf *minisig) FW_WUR;
+
+/* Every download of a copy is recorded. */
+struct fw_delivery_read {
+	int64_t delivery_id;
+	char token_id[FW_MODEL_TOKEN_ID_BYTES];
+	char member_id[FW_MODEL_ID_BYTES]; /* of the token; "" for admin */
+	int64_t at;
+	char remote[64]; /* peer address */
+	char what[16];   /* "copy" or "minisig" */
+};
+enum fw_err fw_store_delivery_read_add(struct fw_store *s, const struct fw_delivery_read *r) FW_WUR;
+enum fw_err fw_store_delivery_read_list(struct fw_store *s, int64_t delivery_id,
+					struct fw_delivery_read **out, size_t *n) FW_WUR;
+
+#endif
