@@ -1,0 +1,39 @@
+/* forewarnd's options: one table (name, type, default, bounds, environment
+ * variable, help); precedence flag > environment > file > default. */
+#ifndef FW_DAEMON_CONFIG_H
+#define FW_DAEMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "base/err.h"
+
+#define FWD_PATH_BYTES 1024
+
+struct fwd_config {
+	char data[FWD_PATH_BYTES];
+	char listen[128];
+	char config[FWD_PATH_BYTES];
+	char db[FWD_PATH_BYTES];
+	char simulated_clock[64];
+	char log_level[16];
+	char tls_cert[FWD_PATH_BYTES];
+	char tls_key[FWD_PATH_BYTES];
+	long long threads;
+	long long max_connections;
+	long long per_ip_connections;
+	long long timeout;
+	long long max_body;
+	long long max_artifact;
+};
+
+enum fwd_action { FWD_RUN, FWD_HELP, FWD_VERSION, FWD_CHECK, FWD_DUMP };
+
+/* Reads the whole configuration; on error prints nothing, sets a detail. */
+enum fw_err fwd_config_load(int argc, char **argv, struct fwd_config *cfg, enum fwd_action *action) FW_WUR;
+/* Checks values that depend on each other or on files. */
+enum fw_err fwd_config_validate(const struct fwd_config *cfg) FW_WUR;
+void fwd_config_dump(const struct fwd_config *cfg, FILE *out);
+void fwd_config_usage(FILE *out);
+
+#endif

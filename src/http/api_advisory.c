@@ -1,0 +1,305 @@
+/* Advisories, their artifacts, scheduling and the plan. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/time.h"
+#include "http/internal.h"
+
+static enum fw_err get_advisory(struct fw_req *req, const char *id, struct fw_advisory *a)
+{
+	enum fw_err r = fw_store_advisory_get(req->app->store, id, a);
+	if (r == FW_ERR_NOT_FOUND)
+		return fw_err_set(FW_ERR_NOT_FOUND, "no advisory %.64s", id);
+	return r;
+}
+
+/* Whether the asking member has been given anything of this advisory: a
+ * member learns of an advisory only through what it received. */
+static enum fw_err member_has_delivery(struct fw_req *req, const char *advisory_id, bool *yes)
+{
+	struct fw_delivery_filter f = {.member_id = req->auth.member_id, .advisory_id = advisory_id, .limit = 1};
+	struct fw_delivery *d = NULL;
+	size_t n = 0;
+	enum fw_err r = fw_store_delivery_list(req->app->store, &f, &d, &n);
+	free(d);
+	if (r == FW_OK)
+		*yes = n > 0;
+	return r;
+}
+
+enum fw_err fw_api_advisory_create(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_advisory a;
+	json_t *j = NULL;
+	enum fw_err r;
+
+	memset(&a, 0, sizeof a);
+	a.tlp = FW_TLP_AMBER;
+	if ((r = fw_req_json(req, &j)) != FW_OK)
+		goto out;
+	if ((r = fw_advisory_from_json(j, &a, false)) != FW_OK)
+		goto out;
+	a.status = FW_ADVISORY_DRAFT;
+	a.created_at = a.updated_at = fw_clock_now();
+	if ((r = fw_store_advisory_create(req->app->store, &a)) != FW_OK) {
+		if (r == FW_ERR_EXISTS)
+			r = fw_err_set(FW_ERR_EXISTS, "advisory %s already exists", a.id);
+		goto out;
+	}
+	fw_log_info("http", "advisory %s created", a.id);
+	resp->created = true;
+	r = fw_resp_json(resp, fw_advisory_to_json(&a));
+out:
+	json_decref(j);
+	return r;
+}
+
+enum fw_err fw_api_advisory_list(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_advisory *as = NULL;
+	size_t n = 0;
+	enum fw_err r;
+	if ((r = fw_store_advisory_list(req->app->store, &as, &n)) != FW_OK)
+		return r;
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n; i++) {
+		bool show = true;
+		if (!fw_req_is_admin(req) && (r = member_has_delivery(req, as[i].id, &show)) != FW_OK)
+			break;
+		if (show && json_array_append_new(arr, fw_advisory_to_json(&as[i])) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	free(as);
+	if (r != FW_OK) {
+		json_decref(arr);
+		return r;
+	}
+	return fw_resp_json(resp, fw_json_wrap("advisories", arr));
+}
+
+enum fw_err fw_api_advisory_get(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_advisory a;
+	enum fw_err r;
+	if (!fw_req_is_admin(req)) {
+		bool yes = false;
+		if ((r = member_has_delivery(req, req->params[0], &yes)) != FW_OK)
+			return r;
+		if (!yes)
+			return fw_err_set(FW_ERR_NOT_FOUND, "no advisory %.64s", req->params[0]);
+	}
+	if ((r = get_advisory(req, req->params[0], &a)) != FW_OK)
+		return r;
+	return fw_resp_json(resp, fw_advisory_to_json(&a));
+}
+
+enum fw_err fw_api_advisory_update(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_advisory a;
+	json_t *j = NULL;
+	enum fw_err r;
+
+	if ((r = get_advisory(req, req->params[0], &a)) != FW_OK)
+		goto out;
+	if ((r = fw_req_json(req, &j)) != FW_OK)
+		goto out;
+	int64_t old_t = a.public_at;
+	if ((r = fw_advisory_from_json(j, &a, true)) != FW_OK)
+		goto out;
+	if (a.public_at != old_t && a.status == FW_ADVISORY_PUBLIC) {
+		r = fw_err_set(FW_ERR_STATE, "advisory %s is already public; its release time is history", a.id);
+		goto out;
+	}
+	if (a.public_at != old_t && a.status == FW_ADVISORY_SCHEDULED && a.public_at <= fw_clock_now()) {
+		r = fw_err_set(FW_ERR_INVALID, "the new public release time is not in the future");
+		goto out;
+	}
+	a.updated_at = fw_clock_now();
+	if ((r = fw_store_advisory_update(req->app->store, &a)) != FW_OK)
+		goto out;
+	if (a.status != FW_ADVISORY_DRAFT && (r = fw_release_plan(req->app->release, a.id, NULL, NULL)) != FW_OK)
+		goto out;
+	r = fw_resp_json(resp, fw_advisory_to_json(&a));
+out:
+	json_decref(j);
+	return r;
+}
+
+enum fw_err fw_api_advisory_schedule(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_advisory a;
+	struct fw_policy_version pv;
+	json_t *j = NULL;
+	size_t planned = 0, withheld = 0;
+	enum fw_err r;
+
+	if ((r = get_advisory(req, req->params[0], &a)) != FW_OK)
+		goto out;
+	if (req->body_len) {
+		if ((r = fw_req_json(req, &j)) != FW_OK)
+			goto out;
+		const char *key;
+		json_t *v;
+		json_object_foreach(j, key, v) {
+			if (strcmp(key, "public_at") != 0) {
+				r = fw_err_set(FW_ERR_INVALID, "unknown field \"%.64s\" (only public_at)", key);
+				goto out;
+			}
+			if (!json_is_string(v) || (r = fw_time_parse(json_string_value(v), &a.public_at)) != FW_OK) {
+				r = fw_err_set(FW_ERR_INVALID, "field \"public_at\" must be an RFC 3339 time");
+				goto out;
+			}
+		}
+	}
+	if (a.status == FW_ADVISORY_PUBLIC) {
+		r = fw_err_set(FW_ERR_STATE, "advisory %s is already public", a.id);
+		goto out;
+	}
+	if (a.public_at == 0) {
+		r = fw_err_set(FW_ERR_INVALID, "advisory %s has no public release time: give public_at", a.id);
+		goto out;
+	}
+	if (a.public_at <= fw_clock_now()) {
+		r = fw_err_set(FW_ERR_INVALID, "the public release time must be in the future");
+		goto out;
+	}
+	if ((r = fw_store_policy_get(req->app->store, 0, &pv, NULL)) != FW_OK) {
+		if (r == FW_ERR_NOT_FOUND)
+			r = fw_err_set(FW_ERR_STATE, "no policy has been applied yet: apply one first");
+		goto out;
+	}
+	a.status = FW_ADVISORY_SCHEDULED;
+	a.updated_at = fw_clock_now();
+	if ((r = fw_store_advisory_update(req->app->store, &a)) != FW_OK)
+		goto out;
+	if ((r = fw_release_plan(req->app->release, a.id, &planned, &withheld)) != FW_OK)
+		goto out;
+	fw_log_info("http", "advisory %s scheduled under policy v%d: %zu releases planned, %zu withheld",
+		    a.id, pv.version, planned, withheld);
+	r = fw_resp_json(resp, json_pack("{s:o,s:I,s:I,s:i}", "advisory", fw_advisory_to_json(&a), "planned",
+					 (json_int_t)planned, "withheld", (json_int_t)withheld,
+					 "policy_version", pv.version));
+out:
+	json_decref(j);
+	return r;
+}
+
+static enum fw_err media_type_of(const struct fw_req *req, char out[FW_MODEL_MEDIA_TYPE_BYTES])
+{
+	const char *ct = req->content_type ? req->content_type : "application/octet-stream";
+	size_t n = strlen(ct);
+	if (n == 0 || n >= FW_MODEL_MEDIA_TYPE_BYTES)
+		return fw_err_set(FW_ERR_INVALID, "Content-Type must be a media type under %d bytes",
+				  FW_MODEL_MEDIA_TYPE_BYTES);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)ct[i] < 0x20 || (unsigned char)ct[i] > 0x7e)
+			return fw_err_set(FW_ERR_INVALID, "Content-Type has invalid characters");
+	memcpy(out, ct, n + 1);
+	return FW_OK;
+}
+
+enum fw_err fw_api_artifact_add(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_advisory a;
+	struct fw_artifact art;
+	struct fw_buf enc;
+	char ad[160], hex[65];
+	enum fw_err r;
+
+	memset(&art, 0, sizeof art);
+	fw_buf_init(&enc, req->app->max_artifact_bytes + 64);
+	if ((r = get_advisory(req, req->params[0], &a)) != FW_OK)
+		goto out;
+	if ((r = fw_kind_parse(req->params[1], &art.kind)) != FW_OK)
+		goto out;
+	if ((r = media_type_of(req, art.media_type)) != FW_OK)
+		goto out;
+	snprintf(art.advisory_id, sizeof art.advisory_id, "%s", a.id);
+	art.size = req->body_len;
+	art.created_at = fw_clock_now();
+	fw_crypto_sha256(req->body, req->body_len, art.sha256);
+	/* The ciphertext is bound to the plaintext's recorded hash, so rows
+	 * cannot be swapped between versions or advisories unnoticed. */
+	fw_crypto_hex(art.sha256, 32, hex);
+	snprintf(ad, sizeof ad, "artifact:%s/%s/%s", a.id, fw_kind_name(art.kind), hex);
+	if ((r = fw_crypto_seal_at_rest(req->app->master_key, ad, req->body, req->body_len, &enc)) != FW_OK)
+		goto out;
+	if ((r = fw_store_artifact_add(req->app->store, &art, enc.data, enc.len)) != FW_OK)
+		goto out;
+	fw_log_info("http", "artifact %s/%s v%d stored (%llu bytes)", a.id, fw_kind_name(art.kind),
+		    art.version, (unsigned long long)art.size);
+	fw_release_wake(req->app->release); /* a new version may be due at once */
+	resp->created = true;
+	r = fw_resp_json(resp, fw_artifact_to_json(&art));
+out:
+	fw_buf_cleanup(&enc);
+	return r;
+}
+
+enum fw_err fw_api_artifact_list(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_advisory a;
+	struct fw_artifact *as = NULL;
+	size_t n = 0;
+	enum fw_err r;
+	if ((r = get_advisory(req, req->params[0], &a)) != FW_OK)
+		return r;
+	if ((r = fw_store_artifact_list(req->app->store, a.id, &as, &n)) != FW_OK)
+		return r;
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n; i++)
+		if (json_array_append_new(arr, fw_artifact_to_json(&as[i])) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	free(as);
+	return fw_resp_json(resp, fw_json_wrap("artifacts", arr));
+}
+
+/* The newest delivery of (member, kind) in a list ordered by id. */
+static const struct fw_delivery *find_delivery(const struct fw_delivery *d, size_t n,
+						const char *member, enum fw_kind kind)
+{
+	const struct fw_delivery *found = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (d[i].kind == kind && strcmp(d[i].member_id, member) == 0)
+			found = &d[i];
+	return found;
+}
+
+enum fw_err fw_api_plan_get(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_advisory a;
+	struct fw_plan_entry *p = NULL;
+	struct fw_delivery *d = NULL;
+	size_t np = 0, nd = 0;
+	json_t *arr = NULL;
+	enum fw_err r;
+
+	if ((r = get_advisory(req, req->params[0], &a)) != FW_OK)
+		goto out;
+	if ((r = fw_store_plan_list(req->app->store, a.id, fw_req_query(req, "member"), &p, &np)) != FW_OK)
+		goto out;
+	struct fw_delivery_filter f = {.advisory_id = a.id};
+	if ((r = fw_store_delivery_list(req->app->store, &f, &d, &nd)) != FW_OK)
+		goto out;
+	arr = json_array();
+	for (size_t i = 0; arr && i < np; i++) {
+		json_t *e = fw_plan_entry_to_json(&p[i]);
+		const struct fw_delivery *del = find_delivery(d, nd, p[i].member_id, p[i].kind);
+		if (!e || json_object_set_new(e, "delivery", del ? json_integer(del->id) : json_null()) != 0 ||
+		    json_array_append_new(arr, e) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	r = fw_resp_json(resp, fw_json_wrap("plan", arr));
+out:
+	free(p);
+	free(d);
+	return r;
+}

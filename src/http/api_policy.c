@@ -1,0 +1,146 @@
+/* The policy: show, check, apply (every accepted version is kept). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "http/internal.h"
+#include "policy/policy.h"
+
+static json_t *diags_json(const struct fw_policy_diags *d)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < d->n; i++) {
+		json_t *e = json_pack("{s:i,s:i,s:s,s:s}", "line", d->d[i].line, "col", d->d[i].col, "severity",
+				      d->d[i].warning ? "warning" : "error", "message", d->d[i].message);
+		if (!e || json_array_append_new(arr, e) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+/* Parses the body; FW_ERR_INVALID with every error in the detail. */
+static enum fw_err parse_body(struct fw_req *req, struct fw_policy **out, struct fw_policy_diags *d)
+{
+	memset(d, 0, sizeof *d);
+	enum fw_err r = fw_policy_parse((const char *)req->body, req->body_len, out, d);
+	if (r != FW_ERR_INVALID)
+		return r;
+	char msg[480] = "the policy has errors:";
+	size_t used = strlen(msg);
+	for (size_t i = 0; i < d->n && used < sizeof msg - 1; i++) {
+		if (d->d[i].warning)
+			continue;
+		int w = snprintf(msg + used, sizeof msg - used, " line %d:%d: %s;", d->d[i].line, d->d[i].col,
+				 d->d[i].message);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	return fw_err_set(FW_ERR_INVALID, "%s", msg);
+}
+
+enum fw_err fw_api_policy_check(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_policy *p = NULL;
+	struct fw_policy_diags d;
+	enum fw_err r = parse_body(req, &p, &d);
+	fw_policy_free(p);
+	if (r != FW_OK && r != FW_ERR_INVALID)
+		return r;
+	return fw_resp_json(resp, json_pack("{s:b,s:o}", "ok", r == FW_OK, "diagnostics", diags_json(&d)));
+}
+
+static json_t *version_json(const struct fw_policy_version *v)
+{
+	char hex[65];
+	fw_crypto_hex(v->sha256, 32, hex);
+	return json_pack("{s:i,s:s,s:s,s:s,s:o}", "version", v->version, "sha256", hex, "author", v->author,
+			 "comment", v->comment, "created_at", fw_time_to_json(v->created_at));
+}
+
+enum fw_err fw_api_policy_put(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_policy *p = NULL;
+	struct fw_policy_diags d;
+	struct fw_policy_version v;
+	enum fw_err r;
+
+	memset(&v, 0, sizeof v);
+	if ((r = parse_body(req, &p, &d)) != FW_OK)
+		goto out;
+	const char *comment = fw_req_query(req, "comment");
+	if (comment && strlen(comment) >= sizeof v.comment) {
+		r = fw_err_set(FW_ERR_INVALID, "the comment is longer than %zu bytes", sizeof v.comment - 1);
+		goto out;
+	}
+	snprintf(v.comment, sizeof v.comment, "%s", comment ? comment : "");
+	snprintf(v.author, sizeof v.author, "%s", req->auth.token_id);
+	v.created_at = fw_clock_now();
+	fw_crypto_sha256(req->body, req->body_len, v.sha256);
+	if ((r = fw_store_policy_add(req->app->store, &v, (const char *)req->body, req->body_len)) != FW_OK)
+		goto out;
+	fw_log_info("http", "policy version %d applied by %s", v.version, v.author);
+	if ((r = fw_release_replan_all(req->app->release)) != FW_OK)
+		goto out;
+	json_t *j = version_json(&v);
+	if (j && json_object_set_new(j, "diagnostics", diags_json(&d)) != 0) {
+		json_decref(j);
+		j = NULL;
+	}
+	resp->created = true;
+	r = fw_resp_json(resp, j);
+out:
+	fw_policy_free(p);
+	return r;
+}
+
+enum fw_err fw_api_policy_get(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_policy_version v;
+	struct fw_buf text;
+	long version = 0;
+	enum fw_err r;
+
+	const char *q = fw_req_query(req, "version");
+	if (q) {
+		char *end;
+		version = strtol(q, &end, 10);
+		if (*end || end == q || version < 1 || version > 1000000000)
+			return fw_err_set(FW_ERR_INVALID, "version must be a positive number");
+	}
+	fw_buf_init(&text, FW_POLICY_MAX_BYTES + 1);
+	r = fw_store_policy_get(req->app->store, (int)version, &v, &text);
+	if (r == FW_ERR_NOT_FOUND)
+		r = fw_err_set(FW_ERR_NOT_FOUND, version ? "no policy version %ld" : "no policy applied yet%.0ld",
+			       version);
+	if (r == FW_OK) {
+		json_t *j = version_json(&v);
+		if (j && json_object_set_new(j, "text", json_stringn(fw_buf_str(&text), text.len)) != 0) {
+			json_decref(j);
+			j = NULL;
+		}
+		r = fw_resp_json(resp, j);
+	}
+	fw_buf_cleanup(&text);
+	return r;
+}
+
+enum fw_err fw_api_policy_versions(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_policy_version *vs = NULL;
+	size_t n = 0;
+	enum fw_err r;
+	if ((r = fw_store_policy_list(req->app->store, &vs, &n)) != FW_OK)
+		return r;
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n; i++)
+		if (json_array_append_new(arr, version_json(&vs[i])) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	free(vs);
+	return fw_resp_json(resp, fw_json_wrap("versions", arr));
+}

@@ -1,0 +1,105 @@
+/* Internal to the http module: requests, responses, handlers. */
+#ifndef FW_HTTP_INTERNAL_H
+#define FW_HTTP_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "http/http.h"
+#include "model/model.h"
+
+#define FW_HTTP_MAX_PARAMS 3
+#define FW_HTTP_JSON_MAX_DEPTH 16
+
+/* Who is asking, after authentication. */
+struct fw_auth {
+	bool authenticated;
+	enum fw_role role;
+	char member_id[FW_MODEL_ID_BYTES]; /* role member only */
+	char token_id[FW_MODEL_TOKEN_ID_BYTES];
+};
+
+struct fw_req {
+	struct fw_app *app;
+	const char *method;
+	const char *path;
+	const char *params[FW_HTTP_MAX_PARAMS]; /* {…} segments of the route, decoded */
+	const uint8_t *body;
+	size_t body_len;
+	const char *content_type; /* may be NULL */
+	struct fw_auth auth;
+	char remote[64];
+	char id[24]; /* request id */
+	void *conn;  /* the MHD connection, for query lookups */
+};
+
+struct fw_resp {
+	bool created;      /* 201 instead of 200 */
+	json_t *json;      /* owned; sent as application/json */
+	struct fw_buf raw; /* sent as content_type when json is NULL */
+	const char *content_type;
+};
+
+typedef enum fw_err (*fw_handler)(struct fw_req *req, struct fw_resp *resp);
+
+enum { ROLE_ANY_PUBLIC = 0, ROLE_ADMIN = 1, ROLE_MEMBER = 2, ROLE_AUDITOR = 4 };
+#define ROLE_ANY (ROLE_ADMIN | ROLE_MEMBER | ROLE_AUDITOR)
+
+struct fw_route {
+	const char *method;
+	const char *pattern;
+	unsigned roles; /* ROLE_ANY_PUBLIC: no authentication */
+	bool artifact_body; /* body limit is max_artifact_bytes */
+	fw_handler handler;
+};
+
+/* router.c */
+const struct fw_route *fw_http_route_match(const char *method, const char *path,
+					   char params[FW_HTTP_MAX_PARAMS][256], bool *path_known);
+
+/* auth.c: fills req->auth from the Authorization header value. */
+enum fw_err fw_http_authenticate(struct fw_req *req, const char *authorization) FW_WUR;
+
+/* server.c */
+const char *fw_req_query(const struct fw_req *req, const char *key);
+/* Parses the body as a JSON object (FW_ERR_INVALID with a detail otherwise). */
+enum fw_err fw_req_json(const struct fw_req *req, json_t **out) FW_WUR;
+
+/* Helpers for handlers (util.c). */
+bool fw_req_is_admin(const struct fw_req *req);
+/* Wraps a list as {"key": [...]}; steals arr. */
+json_t *fw_json_wrap(const char *key, json_t *arr);
+enum fw_err fw_resp_json(struct fw_resp *resp, json_t *j) FW_WUR; /* steals j; NULL -> NOMEM */
+
+/* Handlers, one file per resource. */
+enum fw_err fw_api_health(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_program(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_whoami(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_clock_get(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_clock_post(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_member_create(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_member_list(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_member_get(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_member_update(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_token_create(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_token_list(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_token_revoke(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_advisory_create(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_advisory_list(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_advisory_get(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_advisory_update(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_advisory_schedule(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_artifact_add(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_artifact_list(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_plan_get(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_policy_get(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_policy_versions(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_policy_check(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_policy_put(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_delivery_list(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_delivery_get(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_delivery_copy(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_delivery_minisig(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_delivery_reads(struct fw_req *, struct fw_resp *);
+
+#endif

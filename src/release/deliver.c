@@ -1,0 +1,167 @@
+/* Executing the plan: seal, sign and store each due copy exactly once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/time.h"
+#include "release/internal.h"
+
+#define MAX_ARTIFACT_CACHE_BYTES (1024u * 1024u * 1024u)
+
+/* The plaintext of the artifact version the current batch works on: a batch
+ * is ordered so that many members in a row usually share one version, and
+ * decrypting it once per batch instead of once per member matters for
+ * fan-out to thousands of members. */
+struct artifact_cache {
+	struct fw_artifact meta;
+	bool valid;
+	struct fw_buf plain;
+};
+
+void fw_release_trusted_comment(const struct fw_delivery *d, char out[FW_RELEASE_COMMENT_BYTES])
+{
+	char hex[65];
+	fw_crypto_hex(d->sha256_plain, 32, hex);
+	snprintf(out, FW_RELEASE_COMMENT_BYTES,
+		 "forewarn advisory=%s kind=%s version=%d member=%s sha256=%s", d->advisory_id,
+		 fw_kind_name(d->kind), d->version, d->member_id, hex);
+}
+
+static enum fw_err load_artifact(struct fw_release *rel, const struct fw_due *due,
+				 struct artifact_cache *c)
+{
+	struct fw_buf enc;
+	char ad[160];
+	enum fw_err r;
+
+	if (c->valid && c->meta.kind == due->kind && c->meta.version == due->version &&
+	    strcmp(c->meta.advisory_id, due->advisory_id) == 0)
+		return FW_OK;
+	c->valid = false;
+	fw_buf_cleanup_secret(&c->plain);
+	fw_buf_init(&c->plain, MAX_ARTIFACT_CACHE_BYTES);
+	fw_buf_init(&enc, MAX_ARTIFACT_CACHE_BYTES);
+	if ((r = fw_store_artifact_get(rel->store, due->advisory_id, due->kind, due->version, &c->meta,
+				       &enc)) != FW_OK)
+		goto out;
+	char hex[65];
+	fw_crypto_hex(c->meta.sha256, 32, hex);
+	snprintf(ad, sizeof ad, "artifact:%s/%s/%s", due->advisory_id, fw_kind_name(due->kind), hex);
+	if ((r = fw_crypto_open_at_rest(rel->master_key, ad, enc.data, enc.len, &c->plain)) != FW_OK) {
+		fw_log_error("release", "artifact %s cannot be decrypted: wrong master key or tampered row", ad);
+		goto out;
+	}
+	c->valid = true;
+out:
+	fw_buf_cleanup(&enc);
+	return r;
+}
+
+/* Seals, signs and stores one copy. FW_OK also when the copy already
+ * existed (*done stays false then). */
+static enum fw_err deliver_one(struct fw_release *rel, const struct fw_due *due, int64_t now,
+			       struct artifact_cache *cache, bool *done)
+{
+	struct fw_member m;
+	struct fw_buf scratch, sealed, sig;
+	uint8_t pk[32];
+	const uint8_t *copy;
+	size_t copy_len;
+	char tc[FW_RELEASE_COMMENT_BYTES];
+	struct fw_delivery d;
+	enum fw_err r;
+
+	*done = false;
+	fw_buf_init(&scratch, MAX_ARTIFACT_CACHE_BYTES);
+	fw_buf_init(&sealed, FW_CRYPTO_AGE_MAX_BYTES);
+	fw_buf_init(&sig, 4096);
+	if ((r = fw_store_member_get(rel->store, due->member_id, &m)) != FW_OK)
+		goto out;
+	if ((r = load_artifact(rel, due, cache)) != FW_OK)
+		goto out;
+	if ((r = fw_release_render(&cache->meta, cache->plain.data, cache->plain.len, &m, &scratch,
+				   &copy, &copy_len)) != FW_OK)
+		goto out;
+	if ((r = fw_age_recipient_parse(m.age_recipient, pk)) != FW_OK)
+		goto out;
+	if ((r = fw_age_seal(pk, copy, copy_len, &sealed)) != FW_OK)
+		goto out;
+
+	memset(&d, 0, sizeof d);
+	snprintf(d.member_id, sizeof d.member_id, "%s", m.id);
+	snprintf(d.advisory_id, sizeof d.advisory_id, "%s", due->advisory_id);
+	d.kind = due->kind;
+	d.version = due->version;
+	d.created_at = now;
+	d.size = sealed.len;
+	fw_crypto_sha256(copy, copy_len, d.sha256_plain);
+	fw_crypto_sha256(sealed.data, sealed.len, d.sha256_sealed);
+	fw_release_trusted_comment(&d, tc);
+	if ((r = fw_minisign_sign(rel->sign_key, sealed.data, sealed.len,
+				  "signature from forewarn program key", tc, &sig)) != FW_OK)
+		goto out;
+	r = fw_store_delivery_insert(rel->store, &d, sealed.data, sealed.len, fw_buf_str(&sig));
+	if (r == FW_ERR_EXISTS) {
+		r = FW_OK; /* another run or node delivered it first */
+		goto out;
+	}
+	if (r != FW_OK)
+		goto out;
+	*done = true;
+	fw_log_info("release", "delivered %s/%s v%d to %s (delivery %lld)", d.advisory_id,
+		    fw_kind_name(d.kind), d.version, d.member_id, (long long)d.id);
+out:
+	fw_buf_cleanup_secret(&scratch);
+	fw_buf_cleanup(&sealed);
+	fw_buf_cleanup(&sig);
+	return r;
+}
+
+enum fw_err fw_release_run_due(struct fw_release *rel, int64_t now, size_t *delivered)
+{
+	struct artifact_cache cache = {.valid = false};
+	size_t total = 0, npub = 0;
+	enum fw_err r;
+
+	fw_buf_init(&cache.plain, MAX_ARTIFACT_CACHE_BYTES);
+	if ((r = fw_store_advisory_publish_due(rel->store, now, &npub)) != FW_OK)
+		goto out;
+	if (npub)
+		fw_log_info("release", "%zu advisories became public", npub);
+	for (;;) {
+		struct fw_due *due = NULL;
+		size_t n = 0, progress = 0;
+		if ((r = fw_store_due_list(rel->store, now, FW_RELEASE_BATCH, &due, &n)) != FW_OK)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			bool done;
+			enum fw_err e = deliver_one(rel, &due[i], now, &cache, &done);
+			if (e != FW_OK) {
+				/* One bad member key must not block everyone else's copies. */
+				fw_log_error("release", "cannot deliver %s/%s v%d to %s: %s %s",
+					     due[i].advisory_id, fw_kind_name(due[i].kind), due[i].version,
+					     due[i].member_id, fw_strerror(e), fw_err_detail());
+				continue;
+			}
+			total += done;
+			progress++;
+		}
+		free(due);
+		/* Stop when the batch was the last one, or when nothing in it could be
+		 * delivered (the failures are logged and retried at the next wake-up). */
+		if (n < FW_RELEASE_BATCH || progress == 0)
+			break;
+		pthread_mutex_lock(&rel->lock);
+		bool stop = rel->stop;
+		pthread_mutex_unlock(&rel->lock);
+		if (stop)
+			break; /* the batch in hand is finished; the rest waits for restart */
+	}
+out:
+	fw_buf_cleanup_secret(&cache.plain);
+	if (delivered)
+		*delivered = total;
+	return r;
+}

@@ -1,0 +1,136 @@
+/* Planning: the policy's decision for every (member, kind) of an advisory. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "policy/policy.h"
+#include "release/internal.h"
+
+enum fw_err fw_release_load_policy(struct fw_store *store, struct fw_policy **out)
+{
+	struct fw_buf text;
+	struct fw_policy_version v;
+	struct fw_policy *p = NULL;
+	enum fw_err r;
+
+	fw_buf_init(&text, FW_POLICY_MAX_BYTES + 1);
+	if ((r = fw_store_policy_get(store, 0, &v, &text)) != FW_OK) {
+		if (r == FW_ERR_NOT_FOUND)
+			r = fw_err_set(FW_ERR_STATE, "no policy has been applied yet: apply one with "
+						     "`forewarn policy apply FILE`");
+		goto out;
+	}
+	if ((r = fw_policy_parse(fw_buf_str(&text), text.len, &p, NULL)) != FW_OK) {
+		/* A stored policy was valid when applied; failing now is a bug. */
+		fw_log_error("release", "stored policy version %d no longer parses", v.version);
+		r = FW_ERR_INTERNAL;
+		goto out;
+	}
+	*out = p;
+out:
+	fw_buf_cleanup(&text);
+	return r;
+}
+
+static enum fw_err plan_one(struct fw_store *store, const struct fw_policy *pol,
+			    const struct fw_member *members, size_t nmembers, const char *advisory_id,
+			    size_t *planned, size_t *withheld)
+{
+	struct fw_advisory adv;
+	struct fw_plan_entry *plan = NULL;
+	size_t n = 0, nwith = 0;
+	enum fw_err r;
+
+	if ((r = fw_store_advisory_get(store, advisory_id, &adv)) != FW_OK)
+		goto out;
+	if (adv.status == FW_ADVISORY_DRAFT) {
+		r = fw_err_set(FW_ERR_STATE, "advisory %s is a draft: schedule it first", adv.id);
+		goto out;
+	}
+	if (adv.public_at == 0) {
+		r = fw_err_set(FW_ERR_STATE, "advisory %s has no public release time", adv.id);
+		goto out;
+	}
+	plan = calloc(nmembers * FW_KIND_COUNT + 1, sizeof *plan);
+	if (!plan) {
+		r = FW_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nmembers; i++) {
+		for (int k = 0; k < FW_KIND_COUNT; k++) {
+			struct fw_policy_decision d;
+			struct fw_plan_entry *e = &plan[n++];
+			fw_policy_decide(pol, &members[i], &adv, (enum fw_kind)k, &d);
+			snprintf(e->member_id, sizeof e->member_id, "%s", members[i].id);
+			snprintf(e->advisory_id, sizeof e->advisory_id, "%s", adv.id);
+			e->kind = (enum fw_kind)k;
+			e->withheld = d.withheld;
+			e->release_at = d.withheld ? 0 : adv.public_at + d.offset;
+			snprintf(e->reason, sizeof e->reason, "%s", d.reason);
+			nwith += d.withheld;
+		}
+	}
+	if ((r = fw_store_plan_replace(store, adv.id, plan, n)) != FW_OK)
+		goto out;
+	if (planned)
+		*planned = n - nwith;
+	if (withheld)
+		*withheld = nwith;
+out:
+	free(plan);
+	return r;
+}
+
+enum fw_err fw_release_plan(struct fw_release *rel, const char *advisory_id, size_t *planned,
+			    size_t *withheld)
+{
+	struct fw_policy *pol = NULL;
+	struct fw_member *members = NULL;
+	size_t nmembers = 0;
+	enum fw_err r;
+
+	if ((r = fw_release_load_policy(rel->store, &pol)) != FW_OK)
+		goto out;
+	if ((r = fw_store_member_list(rel->store, &members, &nmembers)) != FW_OK)
+		goto out;
+	if ((r = plan_one(rel->store, pol, members, nmembers, advisory_id, planned, withheld)) != FW_OK)
+		goto out;
+	fw_release_wake(rel);
+out:
+	free(members);
+	fw_policy_free(pol);
+	return r;
+}
+
+enum fw_err fw_release_replan_all(struct fw_release *rel)
+{
+	struct fw_policy *pol = NULL;
+	struct fw_member *members = NULL;
+	struct fw_advisory *advs = NULL;
+	size_t nmembers = 0, nadvs = 0;
+	enum fw_err r;
+
+	if ((r = fw_store_advisory_list(rel->store, &advs, &nadvs)) != FW_OK)
+		goto out;
+	size_t active = 0;
+	for (size_t i = 0; i < nadvs; i++)
+		active += advs[i].status != FW_ADVISORY_DRAFT;
+	if (active == 0)
+		goto out; /* nothing planned, and perhaps no policy yet either */
+	if ((r = fw_release_load_policy(rel->store, &pol)) != FW_OK)
+		goto out;
+	if ((r = fw_store_member_list(rel->store, &members, &nmembers)) != FW_OK)
+		goto out;
+	for (size_t i = 0; i < nadvs; i++) {
+		if (advs[i].status == FW_ADVISORY_DRAFT)
+			continue;
+		if ((r = plan_one(rel->store, pol, members, nmembers, advs[i].id, NULL, NULL)) != FW_OK)
+			goto out;
+	}
+	fw_release_wake(rel);
+out:
+	free(advs);
+	free(members);
+	fw_policy_free(pol);
+	return r;
+}
