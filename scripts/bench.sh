@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# make bench: the benchmarks, printed as ratios to a floor measured in the
+# same run. MEMBERS=10000 make bench for the larger fan-out.
+set -euo pipefail
+build=${1:-build}
+"$build/bench_release" --members "${MEMBERS:-1000}" --size 65536
+if [ -z "${MEMBERS:-}" ]; then
+	"$build/bench_release" --members 10000 --size 65536
+fi
