@@ -99,7 +99,7 @@ static enum MHD_Result send_bytes(struct MHD_Connection *conn, struct ctx *c, in
 
 static enum MHD_Result send_json(struct MHD_Connection *conn, struct ctx *c, int status, json_t *j)
 {
-	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10)) : NULL;
 	if (!s)
 		return send_bytes(conn, c, 500, "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n",
 				  60, "application/json");

@@ -168,6 +168,11 @@ enum fw_cvss_severity { FW_CVSS_NONE, FW_CVSS_LOW, FW_CVSS_MEDIUM, FW_CVSS_HIGH,
 enum fw_err fw_cvss31_base_score(const char *vector, double *score) FW_WUR;
 enum fw_cvss_severity fw_cvss_severity(double score);
 const char *fw_cvss_severity_name(enum fw_cvss_severity s); /* "critical" */
+/* Added by the model implementation: the Roundup of the specification's
+ * Appendix A (smallest one-decimal number >= x, computed on integers so that
+ * float noise such as 4.000000000000001 does not become 4.1). Exposed so the
+ * rounding rule can be tested directly and reused for temporal scores. */
+double fw_cvss_roundup(double x);
 
 /* --- JSON codecs (json.c). *_to_json returns a new reference (NULL on no
  * memory). *_from_json fills `out` from an API request body, checking every
