@@ -1,0 +1,80 @@
+/* The seam between store.h and the database backends. Internal to src/store/.
+ *
+ * A backend allocates its own state with struct fw_store as its first member
+ * and points ops at its table. store.c normalises arguments that every
+ * backend must treat alike (limits, enum ranges) and then calls through ops,
+ * so each backend only speaks its SQL dialect. */
+#ifndef FW_STORE_BACKEND_H
+#define FW_STORE_BACKEND_H
+
+#include "store/store.h"
+
+struct fw_store_ops {
+	void (*close)(struct fw_store *s);
+	int (*schema_version)(struct fw_store *s);
+
+	enum fw_err (*member_create)(struct fw_store *s, const struct fw_member *m);
+	enum fw_err (*member_get)(struct fw_store *s, const char *id, struct fw_member *out);
+	enum fw_err (*member_update)(struct fw_store *s, const struct fw_member *m);
+	enum fw_err (*member_list)(struct fw_store *s, struct fw_member **out, size_t *n);
+
+	enum fw_err (*token_create)(struct fw_store *s, const struct fw_token *t, const uint8_t hash[32]);
+	enum fw_err (*token_find)(struct fw_store *s, const uint8_t hash[32], struct fw_token *out);
+	enum fw_err (*token_get)(struct fw_store *s, const char *id, struct fw_token *out);
+	enum fw_err (*token_list)(struct fw_store *s, const char *member_id, struct fw_token **out,
+				  size_t *n);
+	enum fw_err (*token_revoke)(struct fw_store *s, const char *id, int64_t at);
+	enum fw_err (*token_revoke_member)(struct fw_store *s, const char *member_id, int64_t at,
+					   size_t *n);
+	enum fw_err (*token_touch)(struct fw_store *s, const char *id, int64_t at);
+
+	enum fw_err (*advisory_create)(struct fw_store *s, const struct fw_advisory *a);
+	enum fw_err (*advisory_get)(struct fw_store *s, const char *id, struct fw_advisory *out);
+	enum fw_err (*advisory_update)(struct fw_store *s, const struct fw_advisory *a);
+	enum fw_err (*advisory_list)(struct fw_store *s, struct fw_advisory **out, size_t *n);
+
+	enum fw_err (*artifact_add)(struct fw_store *s, struct fw_artifact *a, const uint8_t *content,
+				    size_t n);
+	enum fw_err (*artifact_get)(struct fw_store *s, const char *advisory_id, enum fw_kind kind,
+				    int version, struct fw_artifact *out, struct fw_buf *content);
+	enum fw_err (*artifact_list)(struct fw_store *s, const char *advisory_id,
+				     struct fw_artifact **out, size_t *n);
+
+	enum fw_err (*policy_add)(struct fw_store *s, struct fw_policy_version *v, const char *text,
+				  size_t n);
+	enum fw_err (*policy_get)(struct fw_store *s, int version, struct fw_policy_version *out,
+				  struct fw_buf *text);
+	enum fw_err (*policy_list)(struct fw_store *s, struct fw_policy_version **out, size_t *n);
+
+	enum fw_err (*plan_replace)(struct fw_store *s, const char *advisory_id,
+				    const struct fw_plan_entry *e, size_t n);
+	enum fw_err (*plan_list)(struct fw_store *s, const char *advisory_id, const char *member_id,
+				 struct fw_plan_entry **out, size_t *n);
+
+	/* max is already within 1..FW_STORE_MAX_LIST. */
+	enum fw_err (*due_list)(struct fw_store *s, int64_t now, size_t max, struct fw_due **out,
+				size_t *n);
+	enum fw_err (*next_wakeup)(struct fw_store *s, int64_t now, int64_t *out);
+	enum fw_err (*advisory_publish_due)(struct fw_store *s, int64_t now, size_t *n);
+
+	enum fw_err (*delivery_insert)(struct fw_store *s, struct fw_delivery *d, const uint8_t *sealed,
+				       size_t n, const char *minisig);
+	enum fw_err (*delivery_get)(struct fw_store *s, int64_t id, struct fw_delivery *out);
+	/* f is never NULL and f->limit is already within 1..FW_STORE_MAX_LIST. */
+	enum fw_err (*delivery_list)(struct fw_store *s, const struct fw_delivery_filter *f,
+				     struct fw_delivery **out, size_t *n);
+	enum fw_err (*delivery_content)(struct fw_store *s, int64_t id, struct fw_buf *sealed,
+					struct fw_buf *minisig);
+	enum fw_err (*delivery_read_add)(struct fw_store *s, const struct fw_delivery_read *r);
+	enum fw_err (*delivery_read_list)(struct fw_store *s, int64_t delivery_id,
+					  struct fw_delivery_read **out, size_t *n);
+};
+
+struct fw_store {
+	const struct fw_store_ops *ops;
+};
+
+/* path is a file name (the "sqlite:" prefix already removed). */
+enum fw_err fw_store_sqlite_open(const char *path, struct fw_store **out) FW_WUR;
+
+#endif

@@ -1,0 +1,241 @@
+/* store.h: chooses a backend from the URL and forwards every call to it.
+ *
+ * Arguments whose meaning must not differ between backends (list limits,
+ * enum ranges, missing filters) are settled here, once. */
+#include <stdbool.h>
+#include <string.h>
+
+#include "store/backend.h"
+#include "store/store.h"
+
+static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+enum fw_err fw_store_open(const char *url, struct fw_store **out)
+{
+	if (!url || !*url)
+		return fw_err_set(FW_ERR_INVALID, "database URL is empty");
+	if (has_prefix(url, "postgresql://") || has_prefix(url, "postgres://"))
+		return fw_err_set(FW_ERR_UNSUPPORTED, "PostgreSQL is not supported by this build yet");
+	if (has_prefix(url, "sqlite:")) {
+		const char *path = url + strlen("sqlite:");
+		if (!*path)
+			return fw_err_set(FW_ERR_INVALID, "database URL \"sqlite:\" has no path");
+		return fw_store_sqlite_open(path, out);
+	}
+	/* A plain path is SQLite; anything else that looks like a URL is a
+	 * scheme we do not know, not a file to create. */
+	if (strstr(url, "://"))
+		return fw_err_set(FW_ERR_UNSUPPORTED, "unknown database URL scheme");
+	return fw_store_sqlite_open(url, out);
+}
+
+void fw_store_close(struct fw_store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+int fw_store_schema_version(struct fw_store *s) { return s->ops->schema_version(s); }
+
+static enum fw_err check_kind(enum fw_kind k)
+{
+	if ((unsigned)k >= FW_KIND_COUNT)
+		return fw_err_set(FW_ERR_INVALID, "unknown artifact kind %d", (int)k);
+	return FW_OK;
+}
+
+/* --- members ------------------------------------------------------------ */
+enum fw_err fw_store_member_create(struct fw_store *s, const struct fw_member *m)
+{
+	return s->ops->member_create(s, m);
+}
+enum fw_err fw_store_member_get(struct fw_store *s, const char *id, struct fw_member *out)
+{
+	return s->ops->member_get(s, id, out);
+}
+enum fw_err fw_store_member_update(struct fw_store *s, const struct fw_member *m)
+{
+	return s->ops->member_update(s, m);
+}
+enum fw_err fw_store_member_list(struct fw_store *s, struct fw_member **out, size_t *n)
+{
+	return s->ops->member_list(s, out, n);
+}
+
+/* --- tokens ------------------------------------------------------------- */
+enum fw_err fw_store_token_create(struct fw_store *s, const struct fw_token *t, const uint8_t hash[32])
+{
+	return s->ops->token_create(s, t, hash);
+}
+enum fw_err fw_store_token_find(struct fw_store *s, const uint8_t hash[32], struct fw_token *out)
+{
+	return s->ops->token_find(s, hash, out);
+}
+enum fw_err fw_store_token_get(struct fw_store *s, const char *id, struct fw_token *out)
+{
+	return s->ops->token_get(s, id, out);
+}
+enum fw_err fw_store_token_list(struct fw_store *s, const char *member_id, struct fw_token **out,
+				size_t *n)
+{
+	return s->ops->token_list(s, member_id, out, n);
+}
+enum fw_err fw_store_token_revoke(struct fw_store *s, const char *id, int64_t at)
+{
+	return s->ops->token_revoke(s, id, at);
+}
+enum fw_err fw_store_token_revoke_member(struct fw_store *s, const char *member_id, int64_t at,
+					 size_t *n)
+{
+	return s->ops->token_revoke_member(s, member_id, at, n);
+}
+enum fw_err fw_store_token_touch(struct fw_store *s, const char *id, int64_t at)
+{
+	return s->ops->token_touch(s, id, at);
+}
+
+/* --- advisories --------------------------------------------------------- */
+enum fw_err fw_store_advisory_create(struct fw_store *s, const struct fw_advisory *a)
+{
+	return s->ops->advisory_create(s, a);
+}
+enum fw_err fw_store_advisory_get(struct fw_store *s, const char *id, struct fw_advisory *out)
+{
+	return s->ops->advisory_get(s, id, out);
+}
+enum fw_err fw_store_advisory_update(struct fw_store *s, const struct fw_advisory *a)
+{
+	return s->ops->advisory_update(s, a);
+}
+enum fw_err fw_store_advisory_list(struct fw_store *s, struct fw_advisory **out, size_t *n)
+{
+	return s->ops->advisory_list(s, out, n);
+}
+
+/* --- artifacts ---------------------------------------------------------- */
+enum fw_err fw_store_artifact_add(struct fw_store *s, struct fw_artifact *a, const uint8_t *content,
+				  size_t n)
+{
+	enum fw_err r;
+	if ((r = check_kind(a->kind)) != FW_OK)
+		return r;
+	if (!content && n)
+		return fw_err_set(FW_ERR_INVALID, "artifact content is missing");
+	return s->ops->artifact_add(s, a, content, n);
+}
+enum fw_err fw_store_artifact_get(struct fw_store *s, const char *advisory_id, enum fw_kind kind,
+				  int version, struct fw_artifact *out, struct fw_buf *content)
+{
+	enum fw_err r;
+	if ((r = check_kind(kind)) != FW_OK)
+		return r;
+	if (version < 0)
+		return FW_ERR_NOT_FOUND;
+	return s->ops->artifact_get(s, advisory_id, kind, version, out, content);
+}
+enum fw_err fw_store_artifact_list(struct fw_store *s, const char *advisory_id,
+				   struct fw_artifact **out, size_t *n)
+{
+	return s->ops->artifact_list(s, advisory_id, out, n);
+}
+
+/* --- policy versions ---------------------------------------------------- */
+enum fw_err fw_store_policy_add(struct fw_store *s, struct fw_policy_version *v, const char *text,
+				size_t n)
+{
+	if (!text && n)
+		return fw_err_set(FW_ERR_INVALID, "policy text is missing");
+	return s->ops->policy_add(s, v, text ? text : "", n);
+}
+enum fw_err fw_store_policy_get(struct fw_store *s, int version, struct fw_policy_version *out,
+				struct fw_buf *text)
+{
+	if (version < 0)
+		return FW_ERR_NOT_FOUND;
+	return s->ops->policy_get(s, version, out, text);
+}
+enum fw_err fw_store_policy_list(struct fw_store *s, struct fw_policy_version **out, size_t *n)
+{
+	return s->ops->policy_list(s, out, n);
+}
+
+/* --- plan --------------------------------------------------------------- */
+enum fw_err fw_store_plan_replace(struct fw_store *s, const char *advisory_id,
+				  const struct fw_plan_entry *e, size_t n)
+{
+	enum fw_err r;
+	if (!e && n)
+		return fw_err_set(FW_ERR_INVALID, "plan entries are missing");
+	for (size_t i = 0; i < n; i++) {
+		if ((r = check_kind(e[i].kind)) != FW_OK)
+			return r;
+		/* One advisory's plan must not touch another's. */
+		if (strcmp(e[i].advisory_id, advisory_id) != 0)
+			return fw_err_set(FW_ERR_INVALID, "plan entry %zu is for another advisory", i);
+	}
+	return s->ops->plan_replace(s, advisory_id, e, n);
+}
+enum fw_err fw_store_plan_list(struct fw_store *s, const char *advisory_id, const char *member_id,
+			       struct fw_plan_entry **out, size_t *n)
+{
+	return s->ops->plan_list(s, advisory_id, member_id, out, n);
+}
+
+/* --- release work ------------------------------------------------------- */
+enum fw_err fw_store_due_list(struct fw_store *s, int64_t now, size_t max, struct fw_due **out,
+			      size_t *n)
+{
+	/* 0 is read as "as many as allowed": a scheduler that passed 0 by
+	 * mistake would otherwise silently never deliver anything. */
+	if (max == 0 || max > FW_STORE_MAX_LIST)
+		max = FW_STORE_MAX_LIST;
+	return s->ops->due_list(s, now, max, out, n);
+}
+enum fw_err fw_store_next_wakeup(struct fw_store *s, int64_t now, int64_t *out)
+{
+	return s->ops->next_wakeup(s, now, out);
+}
+enum fw_err fw_store_advisory_publish_due(struct fw_store *s, int64_t now, size_t *n)
+{
+	return s->ops->advisory_publish_due(s, now, n);
+}
+
+/* --- deliveries --------------------------------------------------------- */
+enum fw_err fw_store_delivery_insert(struct fw_store *s, struct fw_delivery *d, const uint8_t *sealed,
+				     size_t n, const char *minisig)
+{
+	enum fw_err r;
+	if ((r = check_kind(d->kind)) != FW_OK)
+		return r;
+	if (!sealed && n)
+		return fw_err_set(FW_ERR_INVALID, "sealed copy is missing");
+	return s->ops->delivery_insert(s, d, sealed, n, minisig);
+}
+enum fw_err fw_store_delivery_get(struct fw_store *s, int64_t id, struct fw_delivery *out)
+{
+	return s->ops->delivery_get(s, id, out);
+}
+enum fw_err fw_store_delivery_list(struct fw_store *s, const struct fw_delivery_filter *f,
+				   struct fw_delivery **out, size_t *n)
+{
+	struct fw_delivery_filter g = {0};
+	if (f)
+		g = *f;
+	if (g.limit == 0 || g.limit > FW_STORE_MAX_LIST)
+		g.limit = FW_STORE_MAX_LIST;
+	return s->ops->delivery_list(s, &g, out, n);
+}
+enum fw_err fw_store_delivery_content(struct fw_store *s, int64_t id, struct fw_buf *sealed,
+				      struct fw_buf *minisig)
+{
+	return s->ops->delivery_content(s, id, sealed, minisig);
+}
+enum fw_err fw_store_delivery_read_add(struct fw_store *s, const struct fw_delivery_read *r)
+{
+	return s->ops->delivery_read_add(s, r);
+}
+enum fw_err fw_store_delivery_read_list(struct fw_store *s, int64_t delivery_id,
+					struct fw_delivery_read **out, size_t *n)
+{
+	return s->ops->delivery_read_list(s, delivery_id, out, n);
+}
