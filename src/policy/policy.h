@@ -47,10 +47,17 @@ struct fw_policy_diags {
 /* Parses text (not NUL-terminated necessarily). On FW_ERR_INVALID, diags
  * holds every error found (up to the limit), with line and column; warnings
  * may be present on success too. diags may be NULL. Never crashes on any
- * input (there is a libFuzzer target). */
+ * input (there is a libFuzzer target).
+ * Input over FW_POLICY_MAX_BYTES is FW_ERR_TOO_LARGE, with one diag at 1:1.
+ * A diag's message has no position in it; fw_policy_diag_format adds it.
+ * When more than fit, the last diag says how many were not shown. */
 enum fw_err fw_policy_parse(const char *text, size_t n, struct fw_policy **out,
 			    struct fw_policy_diags *diags) FW_WUR;
 void fw_policy_free(struct fw_policy *p); /* NULL is a no-op */
+
+/* "line 3:17: unknown artifact kind ..." or "line 2:1: warning: ...", the
+ * form the CLI and the API show. Truncates to out_bytes (NUL included). */
+void fw_policy_diag_format(const struct fw_policy_diag *d, char *out, size_t out_bytes);
 
 /* Whether the policy has a block for this tier name. */
 bool fw_policy_has_tier(const struct fw_policy *p, const char *tier);
