@@ -71,7 +71,7 @@ struct running {
 static enum fw_err start(const struct fwd_config *cfg, struct fwd_keys *keys, struct fw_app *app,
 			 struct running *run)
 {
-	char db[FWD_PATH_BYTES + 16], url[200];
+	char db[FWD_PATH_BYTES + 32], url[200];
 	bool created = false, admin = false;
 	enum fw_err r;
 
