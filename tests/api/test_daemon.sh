@@ -28,7 +28,7 @@ check "program.pub is a minisign public key" bash -c "head -n1 '$TMP/data/progra
 api "$ADMIN" GET /api/v1/whoami
 check "the admin token works" bash -c "[ $STATUS = 200 ] && jq -e '.role == \"admin\"' $TMP/body >/dev/null"
 api "" GET /api/v1/program
-check "the program key is published" bash -c "jq -r .minisign_public_key $TMP/body | diff - '$TMP/data/program.pub'"
+check "the program key is published" bash -c "jq -j .minisign_public_key $TMP/body | diff - '$TMP/data/program.pub'"
 grep '"module":"http"' "$TMP/daemon.log" | tail -n 1 >"$TMP/line.json"
 check "log lines are JSON with a request id" jq -e '.level and .module and .req and .msg' "$TMP/line.json"
 check "no token reaches the log" bash -c "! grep -q '$ADMIN' '$TMP/daemon.log'"

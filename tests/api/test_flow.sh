@@ -40,7 +40,8 @@ for k in summary description detection poc; do
 done
 api_json "$ADMIN" POST /api/v1/advisories/sp-rce/schedule '{}'
 check "advisory scheduled" status_is 200
-check "plan: 3 members x 6 kinds, 8 releases planned" [ "$(jbody .planned)" = 8 ]
+# validate: 6 kinds; ans: 3 + description, mitigation at T; entry: summary + description, mitigation
+check "plan: 3 members x 6 kinds, 14 releases planned, 4 withheld" [ "$(jbody .planned)/$(jbody .withheld)" = 14/4 ]
 
 kinds_of() { # member -> sorted kinds it can list
 	api "${TOKEN[$1]}" GET /api/v1/deliveries
@@ -53,9 +54,10 @@ total_deliveries() {
 	api "$ADMIN" GET /api/v1/deliveries
 	jbody '.deliveries | length'
 }
+total_is() { [ "$(total_deliveries)" = "$1" ]; }
 advance_to() { # time expected-total
 	api_json "$ADMIN" POST /api/v1/clock "{\"set\":\"$1\"}"
-	status_is 200 && wait_for 100 eval '[ "$(total_deliveries)" = "$2" ]'
+	status_is 200 && wait_for 100 total_is "$2" || { echo "  $(total_deliveries) copies, want $2"; return 1; }
 }
 
 # Nothing before the first tier's time.
@@ -84,7 +86,7 @@ api "$ADMIN" GET /api/v1/advisories/sp-rce
 check "advisory is public at T" [ "$(jbody .status)" = public ]
 
 # Every copy opens with the real age and verifies with the real minisign.
-curl -s "$URL/api/v1/program" | jq -r .minisign_public_key >"$TMP/program.pub"
+curl -s "$URL/api/v1/program" | jq -j .minisign_public_key >"$TMP/program.pub"
 verify_copies() { # member
 	local m=$1 id kind
 	api "${TOKEN[$m]}" GET /api/v1/deliveries
@@ -94,7 +96,7 @@ verify_copies() { # member
 		curl -sf -H "Authorization: Bearer ${TOKEN[$m]}" "$URL/api/v1/deliveries/$id/copy" -o "$TMP/$m-$id.age" || return 1
 		curl -sf -H "Authorization: Bearer ${TOKEN[$m]}" "$URL/api/v1/deliveries/$id/minisig" -o "$TMP/$m-$id.age.minisig" || return 1
 		minisign -Vm "$TMP/$m-$id.age" -p "$TMP/program.pub" >"$TMP/verify.out" || { echo "  minisign rejected $m/$kind"; return 1; }
-		grep -q "trusted comment: forewarn advisory=sp-rce kind=$kind version=1 member=$m sha256=" "$TMP/verify.out" ||
+		grep -q "Trusted comment: forewarn advisory=sp-rce kind=$kind version=1 member=$m sha256=" "$TMP/verify.out" ||
 			{ echo "  bad trusted comment: $(cat "$TMP/verify.out")"; return 1; }
 		age -d -i "$TMP/$m.key" -o "$TMP/$m-$id.txt" "$TMP/$m-$id.age" || { echo "  age could not open $m/$kind"; return 1; }
 		cmp -s "$TMP/$m-$id.txt" "$TMP/$kind.txt" || { echo "  $m/$kind differs from the artifact"; return 1; }
@@ -127,7 +129,7 @@ check "no (member, kind, version) delivered twice" \
 printf 'poc v2\n' >"$TMP/poc2.txt"
 api "$ADMIN" POST /api/v1/advisories/sp-rce/artifacts/poc -H 'Content-Type: text/plain' --data-binary "@$TMP/poc2.txt"
 check "poc v2 uploaded" [ "$(jbody .version)" = 2 ]
-check "poc v2 delivered to val and ans only" wait_for 100 eval '[ "$(total_deliveries)" = 12 ]'
+check "poc v2 delivered to val and ans only" wait_for 100 total_is 12
 api "${TOKEN[ent]}" GET /api/v1/deliveries
 check "ent never gets any poc version" [ "$(jbody '[.deliveries[] | select(.kind=="poc")] | length')" = 0 ]
 

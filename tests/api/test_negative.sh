@@ -38,7 +38,8 @@ for p in /api/v1/deliveries/1 /api/v1/deliveries/1/copy /api/v1/deliveries/1/min
 done
 
 api_json "$ADMIN" POST /api/v1/clock '{"advance":"14d"}'
-wait_for 100 eval 'api "$ADMIN" GET /api/v1/deliveries; [ "$(jbody ".deliveries | length")" = 2 ]'
+two_copies() { api "$ADMIN" GET /api/v1/deliveries; [ "$(jbody '.deliveries | length')" = 2 ]; }
+check "both members' copies are made at T-14d" wait_for 100 two_copies
 api "$TA" GET /api/v1/deliveries
 AID=$(jbody '.deliveries[0].id')
 api "$TB" GET /api/v1/deliveries
