@@ -69,7 +69,7 @@ static void setup(struct fw_store *s, size_t members, const uint8_t *plain, size
 		  const uint8_t master[32])
 {
 	enum fw_err r;
-	const char *policy = "tier all { grant all at T-1d }\n";
+	const char *policy = "tier everyone { grant all at T-1d }\n";
 	struct fw_policy_version pv = {.created_at = 1};
 	snprintf(pv.author, sizeof pv.author, "bench");
 	if ((r = fw_store_policy_add(s, &pv, policy, strlen(policy))) != FW_OK)
@@ -79,7 +79,7 @@ static void setup(struct fw_store *s, size_t members, const uint8_t *plain, size
 		char ident[FW_CRYPTO_AGE_IDENTITY_BYTES];
 		snprintf(m.id, sizeof m.id, "member-%06zu", i);
 		snprintf(m.name, sizeof m.name, "Member %zu", i);
-		snprintf(m.tier, sizeof m.tier, "all");
+		snprintf(m.tier, sizeof m.tier, "everyone");
 		memcpy(m.jurisdiction, "DE", 3);
 		if ((r = fw_age_keygen(m.age_recipient, ident)) != FW_OK || (r = fw_store_member_create(s, &m)) != FW_OK)
 			die("member", r);

@@ -59,24 +59,36 @@ out:
 	return r;
 }
 
-/* Seals, signs and stores one copy. FW_OK also when the copy already
- * existed (*done stays false then). */
-static enum fw_err deliver_one(struct fw_release *rel, const struct fw_due *due, int64_t now,
-			       struct artifact_cache *cache, bool *done)
+/* Copies sealed and signed but not yet stored; stored together in one
+ * transaction (group commit), so a batch costs one fsync, not one per copy.
+ * Bounded by count and by bytes. */
+#define PENDING_MAX_BYTES (64u * 1024u * 1024u)
+
+struct pending {
+	struct fw_store_copy c[FW_RELEASE_BATCH];
+	struct fw_buf sealed[FW_RELEASE_BATCH];
+	struct fw_buf sig[FW_RELEASE_BATCH];
+	size_t n;
+	size_t bytes;
+};
+
+/* Renders, seals and signs one copy into the next pending slot. */
+static enum fw_err seal_one(struct fw_release *rel, const struct fw_due *due, int64_t now,
+			    struct artifact_cache *cache, struct pending *p)
 {
 	struct fw_member m;
-	struct fw_buf scratch, sealed, sig;
+	struct fw_buf scratch;
 	uint8_t pk[32];
 	const uint8_t *copy;
 	size_t copy_len;
 	char tc[FW_RELEASE_COMMENT_BYTES];
-	struct fw_delivery d;
+	struct fw_store_copy *c = &p->c[p->n];
+	struct fw_buf *sealed = &p->sealed[p->n], *sig = &p->sig[p->n];
 	enum fw_err r;
 
-	*done = false;
 	fw_buf_init(&scratch, MAX_ARTIFACT_CACHE_BYTES);
-	fw_buf_init(&sealed, FW_CRYPTO_AGE_MAX_BYTES);
-	fw_buf_init(&sig, 4096);
+	fw_buf_init(sealed, FW_CRYPTO_AGE_MAX_BYTES);
+	fw_buf_init(sig, 4096);
 	if ((r = fw_store_member_get(rel->store, due->member_id, &m)) != FW_OK)
 		goto out;
 	if ((r = load_artifact(rel, due, cache)) != FW_OK)
@@ -86,45 +98,76 @@ static enum fw_err deliver_one(struct fw_release *rel, const struct fw_due *due,
 		goto out;
 	if ((r = fw_age_recipient_parse(m.age_recipient, pk)) != FW_OK)
 		goto out;
-	if ((r = fw_age_seal(pk, copy, copy_len, &sealed)) != FW_OK)
+	if ((r = fw_age_seal(pk, copy, copy_len, sealed)) != FW_OK)
 		goto out;
 
-	memset(&d, 0, sizeof d);
-	snprintf(d.member_id, sizeof d.member_id, "%s", m.id);
-	snprintf(d.advisory_id, sizeof d.advisory_id, "%s", due->advisory_id);
-	d.kind = due->kind;
-	d.version = due->version;
-	d.created_at = now;
-	d.size = sealed.len;
-	fw_crypto_sha256(copy, copy_len, d.sha256_plain);
-	fw_crypto_sha256(sealed.data, sealed.len, d.sha256_sealed);
-	fw_release_trusted_comment(&d, tc);
-	if ((r = fw_minisign_sign(rel->sign_key, sealed.data, sealed.len,
-				  "signature from forewarn program key", tc, &sig)) != FW_OK)
+	memset(c, 0, sizeof *c);
+	struct fw_delivery *d = &c->d;
+	snprintf(d->member_id, sizeof d->member_id, "%s", m.id);
+	snprintf(d->advisory_id, sizeof d->advisory_id, "%s", due->advisory_id);
+	d->kind = due->kind;
+	d->version = due->version;
+	d->created_at = now;
+	/* An unmarked copy is the artifact itself, whose hash is on record. */
+	if (copy == cache->plain.data && copy_len == cache->plain.len)
+		memcpy(d->sha256_plain, cache->meta.sha256, 32);
+	else
+		fw_crypto_sha256(copy, copy_len, d->sha256_plain);
+	fw_crypto_sha256(sealed->data, sealed->len, d->sha256_sealed);
+	fw_release_trusted_comment(d, tc);
+	if ((r = fw_minisign_sign(rel->sign_key, sealed->data, sealed->len,
+				  "signature from forewarn program key", tc, sig)) != FW_OK)
 		goto out;
-	r = fw_store_delivery_insert(rel->store, &d, sealed.data, sealed.len, fw_buf_str(&sig));
-	if (r == FW_ERR_EXISTS) {
-		r = FW_OK; /* another run or node delivered it first */
-		goto out;
-	}
-	if (r != FW_OK)
-		goto out;
-	*done = true;
-	fw_log_info("release", "delivered %s/%s v%d to %s (delivery %lld)", d.advisory_id,
-		    fw_kind_name(d.kind), d.version, d.member_id, (long long)d.id);
+	c->sealed = sealed->data;
+	c->n = sealed->len;
+	c->minisig = fw_buf_str(sig);
+	p->bytes += sealed->len;
+	p->n++;
 out:
 	fw_buf_cleanup_secret(&scratch);
-	fw_buf_cleanup(&sealed);
-	fw_buf_cleanup(&sig);
+	if (r != FW_OK) {
+		fw_buf_cleanup(sealed);
+		fw_buf_cleanup(sig);
+	}
 	return r;
+}
+
+/* Stores the pending copies in one transaction; counts the new ones. */
+static enum fw_err flush(struct fw_release *rel, struct pending *p, size_t *delivered)
+{
+	enum fw_err r = fw_store_delivery_insert_many(rel->store, p->c, p->n);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct fw_delivery *d = &p->c[i].d;
+		if (r == FW_OK && p->c[i].inserted) {
+			(*delivered)++;
+			fw_log_info("release", "delivered %s/%s v%d to %s (delivery %lld)", d->advisory_id,
+				    fw_kind_name(d->kind), d->version, d->member_id, (long long)d->id);
+		}
+		fw_buf_cleanup(&p->sealed[i]);
+		fw_buf_cleanup(&p->sig[i]);
+	}
+	p->n = 0;
+	p->bytes = 0;
+	return r;
+}
+
+static bool stopping(struct fw_release *rel)
+{
+	pthread_mutex_lock(&rel->lock);
+	bool stop = rel->stop;
+	pthread_mutex_unlock(&rel->lock);
+	return stop;
 }
 
 enum fw_err fw_release_run_due(struct fw_release *rel, int64_t now, size_t *delivered)
 {
 	struct artifact_cache cache = {.valid = false};
+	struct pending *p = calloc(1, sizeof *p);
 	size_t total = 0, npub = 0;
 	enum fw_err r;
 
+	if (!p)
+		return FW_ERR_NOMEM;
 	fw_buf_init(&cache.plain, MAX_ARTIFACT_CACHE_BYTES);
 	if ((r = fw_store_advisory_publish_due(rel->store, now, &npub)) != FW_OK)
 		goto out;
@@ -132,34 +175,41 @@ enum fw_err fw_release_run_due(struct fw_release *rel, int64_t now, size_t *deli
 		fw_log_info("release", "%zu advisories became public", npub);
 	for (;;) {
 		struct fw_due *due = NULL;
-		size_t n = 0, progress = 0;
+		size_t n = 0, before = total, failed = 0;
 		if ((r = fw_store_due_list(rel->store, now, FW_RELEASE_BATCH, &due, &n)) != FW_OK)
 			goto out;
-		for (size_t i = 0; i < n; i++) {
-			bool done;
-			enum fw_err e = deliver_one(rel, &due[i], now, &cache, &done);
+		for (size_t i = 0; i < n && r == FW_OK; i++) {
+			enum fw_err e = seal_one(rel, &due[i], now, &cache, p);
 			if (e != FW_OK) {
 				/* One bad member key must not block everyone else's copies. */
 				fw_log_error("release", "cannot deliver %s/%s v%d to %s: %s %s",
 					     due[i].advisory_id, fw_kind_name(due[i].kind), due[i].version,
 					     due[i].member_id, fw_strerror(e), fw_err_detail());
-				continue;
+				failed++;
 			}
-			total += done;
-			progress++;
+			if (p->n == FW_RELEASE_BATCH || p->bytes >= PENDING_MAX_BYTES)
+				r = flush(rel, p, &total);
 		}
+		if (r == FW_OK)
+			r = flush(rel, p, &total);
 		free(due);
+		if (r != FW_OK)
+			goto out;
 		/* Stop when the batch was the last one, or when nothing in it could be
 		 * delivered (the failures are logged and retried at the next wake-up). */
-		if (n < FW_RELEASE_BATCH || progress == 0)
+		if (n < FW_RELEASE_BATCH || total == before || failed == n)
 			break;
-		pthread_mutex_lock(&rel->lock);
-		bool stop = rel->stop;
-		pthread_mutex_unlock(&rel->lock);
-		if (stop)
+		if (stopping(rel))
 			break; /* the batch in hand is finished; the rest waits for restart */
 	}
 out:
+	if (p->n) { /* an error left copies unstored: they are made again later */
+		for (size_t i = 0; i < p->n; i++) {
+			fw_buf_cleanup(&p->sealed[i]);
+			fw_buf_cleanup(&p->sig[i]);
+		}
+	}
+	free(p);
 	fw_buf_cleanup_secret(&cache.plain);
 	if (delivered)
 		*delivered = total;

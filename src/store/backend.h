@@ -57,8 +57,7 @@ struct fw_store_ops {
 	enum fw_err (*next_wakeup)(struct fw_store *s, int64_t now, int64_t *out);
 	enum fw_err (*advisory_publish_due)(struct fw_store *s, int64_t now, size_t *n);
 
-	enum fw_err (*delivery_insert)(struct fw_store *s, struct fw_delivery *d, const uint8_t *sealed,
-				       size_t n, const char *minisig);
+	enum fw_err (*delivery_insert_many)(struct fw_store *s, struct fw_store_copy *c, size_t n);
 	enum fw_err (*delivery_get)(struct fw_store *s, int64_t id, struct fw_delivery *out);
 	/* f is never NULL and f->limit is already within 1..FW_STORE_MAX_LIST. */
 	enum fw_err (*delivery_list)(struct fw_store *s, const struct fw_delivery_filter *f,

@@ -50,34 +50,61 @@ static enum fw_err delivery_row(sqlite3_stmt *st, void *out)
 	return FW_OK;
 }
 
-/* d->size is taken from n, the length of the copy actually stored, so the
- * two cannot disagree. */
-enum fw_err fw_store_sqlite_delivery_insert(struct fw_store *s, struct fw_delivery *d,
-					    const uint8_t *sealed, size_t n, const char *minisig)
+static enum fw_err insert_one(struct sq_conn *c, sqlite3_stmt *st, struct fw_store_copy *cp)
 {
-	struct sq_conn *c = NULL;
-	sqlite3_stmt *st;
+	struct fw_delivery *d = &cp->d;
 	enum fw_err r;
-	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK ||
-	    (r = fw_store_sq_stmt(c, sql_delivery_insert, &st)) != FW_OK)
-		goto out;
+	sqlite3_reset(st);
 	struct sq_bind b = sq_bind(c, st, "delivery");
 	sq_field(&b, 1, d->member_id);
 	sq_field(&b, 2, d->advisory_id);
 	sq_text(&b, 3, fw_kind_name(d->kind));
 	sq_i64(&b, 4, d->version);
 	sq_i64(&b, 5, d->created_at);
-	sq_u64(&b, 6, n);
+	sq_u64(&b, 6, cp->n);
 	sq_blob(&b, 7, d->sha256_sealed, sizeof d->sha256_sealed);
 	sq_blob(&b, 8, d->sha256_plain, sizeof d->sha256_plain);
-	sq_text(&b, 9, minisig);
-	sq_blob(&b, 10, sealed, n);
-	if ((r = b.r) != FW_OK || (r = fw_store_sq_exec(c, st, "delivery")) != FW_OK)
-		goto out;
+	sq_text(&b, 9, cp->minisig);
+	sq_blob(&b, 10, cp->sealed, cp->n);
+	if ((r = b.r) != FW_OK)
+		return r;
+	r = fw_store_sq_exec(c, st, "delivery");
+	cp->inserted = r == FW_OK;
+	if (r == FW_ERR_EXISTS)
+		return FW_OK; /* a UNIQUE failure undoes this statement only */
+	if (r != FW_OK)
+		return r;
+	/* d->size is taken from n, the length of the copy actually stored, so
+	 * the two cannot disagree. */
 	d->id = sqlite3_last_insert_rowid(c->db);
 	d->first_read_at = 0;
-	d->size = n;
+	d->size = cp->n;
+	return FW_OK;
+}
+
+enum fw_err fw_store_sqlite_delivery_insert_many(struct fw_store *s, struct fw_store_copy *cp, size_t n)
+{
+	struct sq_conn *c = NULL;
+	sqlite3_stmt *st;
+	bool in_tx = false;
+	enum fw_err r;
+	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK ||
+	    (r = fw_store_sq_stmt(c, sql_delivery_insert, &st)) != FW_OK)
+		goto out;
+	if ((r = fw_store_sq_begin(c)) != FW_OK)
+		goto out;
+	in_tx = true;
+	for (size_t i = 0; i < n; i++)
+		if ((r = insert_one(c, st, &cp[i])) != FW_OK)
+			goto out;
+	r = fw_store_sq_commit(c);
+	in_tx = false;
 out:
+	if (in_tx)
+		fw_store_sq_rollback(c);
+	if (r != FW_OK)
+		for (size_t i = 0; i < n; i++)
+			cp[i].inserted = false;
 	fw_store_sq_release(s, c);
 	return r;
 }

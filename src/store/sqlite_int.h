@@ -309,8 +309,7 @@ enum fw_err fw_store_sqlite_next_wakeup(struct fw_store *s, int64_t now, int64_t
 enum fw_err fw_store_sqlite_advisory_publish_due(struct fw_store *s, int64_t now, size_t *n);
 
 /* sqlite_delivery.c */
-enum fw_err fw_store_sqlite_delivery_insert(struct fw_store *s, struct fw_delivery *d,
-					    const uint8_t *sealed, size_t n, const char *minisig);
+enum fw_err fw_store_sqlite_delivery_insert_many(struct fw_store *s, struct fw_store_copy *c, size_t n);
 enum fw_err fw_store_sqlite_delivery_get(struct fw_store *s, int64_t id, struct fw_delivery *out);
 enum fw_err fw_store_sqlite_delivery_list(struct fw_store *s, const struct fw_delivery_filter *f,
 					  struct fw_delivery **out, size_t *n);

@@ -207,9 +207,26 @@ enum fw_err fw_store_delivery_insert(struct fw_store *s, struct fw_delivery *d, 
 	enum fw_err r;
 	if ((r = check_kind(d->kind)) != FW_OK)
 		return r;
-	if (!sealed && n)
-		return fw_err_set(FW_ERR_INVALID, "sealed copy is missing");
-	return s->ops->delivery_insert(s, d, sealed, n, minisig);
+	struct fw_store_copy c = {.d = *d, .sealed = sealed, .n = n, .minisig = minisig};
+	if ((r = fw_store_delivery_insert_many(s, &c, 1)) != FW_OK)
+		return r;
+	if (!c.inserted)
+		return FW_ERR_EXISTS;
+	*d = c.d;
+	return FW_OK;
+}
+enum fw_err fw_store_delivery_insert_many(struct fw_store *s, struct fw_store_copy *c, size_t n)
+{
+	enum fw_err r;
+	for (size_t i = 0; i < n; i++) {
+		if ((r = check_kind(c[i].d.kind)) != FW_OK)
+			return r;
+		if (!c[i].sealed && c[i].n)
+			return fw_err_set(FW_ERR_INVALID, "sealed copy is missing");
+	}
+	if (n == 0)
+		return FW_OK;
+	return s->ops->delivery_insert_many(s, c, n);
 }
 enum fw_err fw_store_delivery_get(struct fw_store *s, int64_t id, struct fw_delivery *out)
 {

@@ -12,6 +12,7 @@
 #ifndef FW_STORE_STORE_H
 #define FW_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -125,6 +126,19 @@ enum fw_err fw_store_advisory_publish_due(struct fw_store *s, int64_t now, size_
  * delivery exactly-once. */
 enum fw_err fw_store_delivery_insert(struct fw_store *s, struct fw_delivery *d, const uint8_t *sealed,
 				     size_t n, const char *minisig) FW_WUR;
+/* One copy of a batch for fw_store_delivery_insert_many. */
+struct fw_store_copy {
+	struct fw_delivery d; /* d.id and d.size are set when inserted */
+	const uint8_t *sealed;
+	size_t n;
+	const char *minisig;
+	bool inserted; /* out: false when it had been delivered already */
+};
+/* Group commit: stores a batch of copies in one transaction (one fsync),
+ * each exactly once as above; a copy already delivered is skipped with
+ * inserted = false, the others still go in. All or nothing on any other
+ * error. */
+enum fw_err fw_store_delivery_insert_many(struct fw_store *s, struct fw_store_copy *c, size_t n) FW_WUR;
 enum fw_err fw_store_delivery_get(struct fw_store *s, int64_t id, struct fw_delivery *out) FW_WUR;
 struct fw_delivery_filter {
 	const char *member_id;   /* NULL: any */
