@@ -61,20 +61,25 @@ out:
 
 /* Copies sealed and signed but not yet stored; stored together in one
  * transaction (group commit), so a batch costs one fsync, not one per copy.
- * Bounded by count and by bytes. */
+ * Sealing is spread over worker threads, WINDOW copies at a time, which
+ * bounds the memory of copies in flight to WINDOW large artifacts; pending
+ * copies are flushed at FW_RELEASE_BATCH copies or PENDING_MAX_BYTES. */
 #define PENDING_MAX_BYTES (64u * 1024u * 1024u)
+#define WINDOW 16
+#define MAX_WORKERS 8
 
 struct pending {
 	struct fw_store_copy c[FW_RELEASE_BATCH];
 	struct fw_buf sealed[FW_RELEASE_BATCH];
 	struct fw_buf sig[FW_RELEASE_BATCH];
+	bool ok[FW_RELEASE_BATCH];
 	size_t n;
 	size_t bytes;
 };
 
-/* Renders, seals and signs one copy into the next pending slot. */
+/* Renders, seals and signs one copy into pending slot `slot`. */
 static enum fw_err seal_one(struct fw_release *rel, const struct fw_due *due, int64_t now,
-			    struct artifact_cache *cache, struct pending *p)
+			    struct artifact_cache *cache, struct pending *p, size_t slot)
 {
 	struct fw_member m;
 	struct fw_buf scratch;
@@ -82,8 +87,8 @@ static enum fw_err seal_one(struct fw_release *rel, const struct fw_due *due, in
 	const uint8_t *copy;
 	size_t copy_len;
 	char tc[FW_RELEASE_COMMENT_BYTES];
-	struct fw_store_copy *c = &p->c[p->n];
-	struct fw_buf *sealed = &p->sealed[p->n], *sig = &p->sig[p->n];
+	struct fw_store_copy *c = &p->c[slot];
+	struct fw_buf *sealed = &p->sealed[slot], *sig = &p->sig[slot];
 	enum fw_err r;
 
 	fw_buf_init(&scratch, MAX_ARTIFACT_CACHE_BYTES);
@@ -121,15 +126,80 @@ static enum fw_err seal_one(struct fw_release *rel, const struct fw_due *due, in
 	c->sealed = sealed->data;
 	c->n = sealed->len;
 	c->minisig = fw_buf_str(sig);
-	p->bytes += sealed->len;
-	p->n++;
 out:
 	fw_buf_cleanup_secret(&scratch);
+	p->ok[slot] = r == FW_OK;
 	if (r != FW_OK) {
+		/* One bad member key must not block everyone else's copies. */
+		fw_log_error("release", "cannot deliver %s/%s v%d to %s: %s %s", due->advisory_id,
+			     fw_kind_name(due->kind), due->version, due->member_id, fw_strerror(r),
+			     fw_err_detail());
 		fw_buf_cleanup(sealed);
 		fw_buf_cleanup(sig);
 	}
 	return r;
+}
+
+struct worker {
+	pthread_t thread;
+	struct fw_release *rel;
+	const struct fw_due *due; /* the window */
+	size_t n, first, step;
+	int64_t now;
+	struct pending *p;
+	size_t base; /* pending slot of due[0] */
+	struct artifact_cache cache; /* each worker decrypts on its own */
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	fw_log_set_request("scheduler");
+	for (size_t i = w->first; i < w->n; i += w->step)
+		(void)seal_one(w->rel, &w->due[i], w->now, &w->cache, w->p, w->base + i);
+	return NULL;
+}
+
+/* Seals a window of due copies in parallel into pending slots p->n…, then
+ * keeps the ones that worked. */
+static void seal_window(struct worker *ws, size_t nw, const struct fw_due *due, size_t n, int64_t now,
+			struct pending *p)
+{
+	size_t started = 0;
+	for (size_t w = 0; w < nw && w < n; w++) {
+		ws[w].due = due;
+		ws[w].n = n;
+		ws[w].first = w;
+		ws[w].step = nw;
+		ws[w].now = now;
+		ws[w].p = p;
+		ws[w].base = p->n;
+		/* The last worker runs on this thread; if a thread cannot be
+		 * started, this thread does that share too. */
+		if (w + 1 < nw && w + 1 < n && pthread_create(&ws[w].thread, NULL, work, &ws[w]) == 0) {
+			started |= (size_t)1 << w;
+			continue;
+		}
+		work(&ws[w]);
+	}
+	for (size_t w = 0; w < nw; w++)
+		if (started & ((size_t)1 << w))
+			pthread_join(ws[w].thread, NULL);
+	/* Compact: move the sealed copies down over the failed ones. */
+	size_t out = p->n;
+	for (size_t i = p->n; i < p->n + n; i++) {
+		if (!p->ok[i])
+			continue;
+		if (out != i) {
+			p->c[out] = p->c[i];
+			p->sealed[out] = p->sealed[i];
+			p->sig[out] = p->sig[i];
+			p->ok[out] = true;
+		}
+		p->bytes += p->c[out].n;
+		out++;
+	}
+	p->n = out;
 }
 
 /* Stores the pending copies in one transaction; counts the new ones. */
@@ -159,58 +229,64 @@ static bool stopping(struct fw_release *rel)
 	return stop;
 }
 
+/* Seals and stores one batch of due copies. */
+static enum fw_err run_batch(struct fw_release *rel, struct worker *ws, size_t nw, const struct fw_due *due,
+			     size_t n, int64_t now, struct pending *p, size_t *delivered)
+{
+	enum fw_err r = FW_OK;
+	for (size_t i = 0; i < n && r == FW_OK; i += WINDOW) {
+		size_t k = n - i < WINDOW ? n - i : WINDOW;
+		seal_window(ws, nw, due + i, k, now, p);
+		if (p->n + WINDOW > FW_RELEASE_BATCH || p->bytes >= PENDING_MAX_BYTES)
+			r = flush(rel, p, delivered);
+	}
+	if (r == FW_OK)
+		r = flush(rel, p, delivered);
+	return r;
+}
+
 enum fw_err fw_release_run_due(struct fw_release *rel, int64_t now, size_t *delivered)
 {
-	struct artifact_cache cache = {.valid = false};
 	struct pending *p = calloc(1, sizeof *p);
-	size_t total = 0, npub = 0;
+	struct worker ws[MAX_WORKERS];
+	size_t nw = rel->workers, total = 0, npub = 0;
 	enum fw_err r;
 
 	if (!p)
 		return FW_ERR_NOMEM;
-	fw_buf_init(&cache.plain, MAX_ARTIFACT_CACHE_BYTES);
+	memset(ws, 0, sizeof ws);
+	for (size_t w = 0; w < nw; w++) {
+		ws[w].rel = rel;
+		fw_buf_init(&ws[w].cache.plain, MAX_ARTIFACT_CACHE_BYTES);
+	}
 	if ((r = fw_store_advisory_publish_due(rel->store, now, &npub)) != FW_OK)
 		goto out;
 	if (npub)
 		fw_log_info("release", "%zu advisories became public", npub);
 	for (;;) {
 		struct fw_due *due = NULL;
-		size_t n = 0, before = total, failed = 0;
+		size_t n = 0, before = total;
 		if ((r = fw_store_due_list(rel->store, now, FW_RELEASE_BATCH, &due, &n)) != FW_OK)
 			goto out;
-		for (size_t i = 0; i < n && r == FW_OK; i++) {
-			enum fw_err e = seal_one(rel, &due[i], now, &cache, p);
-			if (e != FW_OK) {
-				/* One bad member key must not block everyone else's copies. */
-				fw_log_error("release", "cannot deliver %s/%s v%d to %s: %s %s",
-					     due[i].advisory_id, fw_kind_name(due[i].kind), due[i].version,
-					     due[i].member_id, fw_strerror(e), fw_err_detail());
-				failed++;
-			}
-			if (p->n == FW_RELEASE_BATCH || p->bytes >= PENDING_MAX_BYTES)
-				r = flush(rel, p, &total);
-		}
-		if (r == FW_OK)
-			r = flush(rel, p, &total);
+		r = run_batch(rel, ws, nw, due, n, now, p, &total);
 		free(due);
 		if (r != FW_OK)
 			goto out;
 		/* Stop when the batch was the last one, or when nothing in it could be
 		 * delivered (the failures are logged and retried at the next wake-up). */
-		if (n < FW_RELEASE_BATCH || total == before || failed == n)
+		if (n < FW_RELEASE_BATCH || total == before)
 			break;
 		if (stopping(rel))
 			break; /* the batch in hand is finished; the rest waits for restart */
 	}
 out:
-	if (p->n) { /* an error left copies unstored: they are made again later */
-		for (size_t i = 0; i < p->n; i++) {
-			fw_buf_cleanup(&p->sealed[i]);
-			fw_buf_cleanup(&p->sig[i]);
-		}
+	for (size_t i = 0; i < p->n; i++) { /* unstored after an error: made again later */
+		fw_buf_cleanup(&p->sealed[i]);
+		fw_buf_cleanup(&p->sig[i]);
 	}
 	free(p);
-	fw_buf_cleanup_secret(&cache.plain);
+	for (size_t w = 0; w < nw; w++)
+		fw_buf_cleanup_secret(&ws[w].cache.plain);
 	if (delivered)
 		*delivered = total;
 	return r;

@@ -12,6 +12,7 @@ struct fw_release {
 	struct fw_store *store;
 	const struct fw_sign_key *sign_key;
 	uint8_t master_key[FW_CRYPTO_KEY_BYTES];
+	size_t workers; /* sealing threads, 1..8 */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

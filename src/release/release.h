@@ -27,6 +27,7 @@ struct fw_release_config {
 	struct fw_store *store;                            /* borrowed */
 	const struct fw_sign_key *sign_key;                /* borrowed */
 	const uint8_t *master_key;                         /* borrowed, FW_CRYPTO_KEY_BYTES */
+	unsigned workers; /* threads that seal copies; 0: one per CPU (at most 8) */
 };
 
 enum fw_err fw_release_new(const struct fw_release_config *cfg, struct fw_release **out) FW_WUR;

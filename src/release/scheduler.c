@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -17,6 +18,10 @@ enum fw_err fw_release_new(const struct fw_release_config *cfg, struct fw_releas
 	r->store = cfg->store;
 	r->sign_key = cfg->sign_key;
 	memcpy(r->master_key, cfg->master_key, FW_CRYPTO_KEY_BYTES);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	r->workers = cfg->workers ? cfg->workers : (cpus > 0 ? (size_t)cpus : 1);
+	if (r->workers > 8)
+		r->workers = 8;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);

@@ -343,7 +343,7 @@ static const char sql_due[] =
 	"  AND NOT EXISTS (SELECT 1 FROM deliveries d"
 	"   WHERE d.member_id = r.member_id AND d.advisory_id = r.advisory_id"
 	"    AND d.kind = r.kind AND d.version = r.version)"
-	" ORDER BY r.release_at, r.member_id, r.advisory_id, k.position"
+	" ORDER BY r.release_at, r.advisory_id, k.position, r.member_id"
 	" LIMIT ?2";
 
 /* The same conditions with the release time after now; plus the public

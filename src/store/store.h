@@ -110,7 +110,9 @@ struct fw_due {
 /* Up to max pairs whose plan entry is not withheld and released at or before
  * now, whose advisory is scheduled or public, whose member is active or on
  * probation, taking the newest version of the artifact, that have no delivery
- * yet. Ordered by release time, then member. */
+ * yet. Ordered by release time, then advisory and kind, then member, so
+ * that one artifact version's copies come in a run (the release step
+ * decrypts each artifact once per run). */
 enum fw_err fw_store_due_list(struct fw_store *s, int64_t now, size_t max, struct fw_due **out,
 			      size_t *n) FW_WUR;
 /* The earliest release time after now of any plan entry that would become
