@@ -65,8 +65,7 @@ static double floor_copies_per_s(size_t members, const uint8_t *plain, size_t si
 	return (double)members / dt;
 }
 
-static void setup(struct fw_store *s, size_t members, const uint8_t *plain, size_t size,
-		  const uint8_t master[32])
+static void setup(struct fw_store *s, size_t members)
 {
 	enum fw_err r;
 	const char *policy = "tier everyone { grant all at T-1d }\n";
@@ -89,19 +88,16 @@ static void setup(struct fw_store *s, size_t members, const uint8_t *plain, size
 	snprintf(a.title, sizeof a.title, "benchmark advisory");
 	if ((r = fw_store_advisory_create(s, &a)) != FW_OK)
 		die("advisory", r);
-	struct fw_artifact art = {.kind = FW_KIND_POC, .size = size, .created_at = 1};
+}
+
+static void add_artifact(struct fw_release *rel, const uint8_t *plain, size_t size)
+{
+	enum fw_err r;
+	struct fw_artifact art = {.kind = FW_KIND_POC, .created_at = 1};
 	snprintf(art.advisory_id, sizeof art.advisory_id, "bench");
 	snprintf(art.media_type, sizeof art.media_type, "text/plain");
-	fw_crypto_sha256(plain, size, art.sha256);
-	char hex[65], ad[160];
-	fw_crypto_hex(art.sha256, 32, hex);
-	snprintf(ad, sizeof ad, "artifact:bench/poc/%s", hex);
-	struct fw_buf enc;
-	fw_buf_init(&enc, size + 128);
-	if ((r = fw_crypto_seal_at_rest(master, ad, plain, size, &enc)) != FW_OK ||
-	    (r = fw_store_artifact_add(s, &art, enc.data, enc.len)) != FW_OK)
+	if ((r = fw_release_artifact_add(rel, &art, plain, size)) != FW_OK)
 		die("artifact", r);
-	fw_buf_cleanup(&enc);
 }
 
 int main(int argc, char **argv)
@@ -132,9 +128,12 @@ int main(int argc, char **argv)
 		die("open", r);
 	printf("release fan-out: %zu members, %zu-byte artifact\n", members, size);
 	double t0 = now_s();
-	setup(s, members, plain, size, master);
+	setup(s, members);
 	struct fw_release_config rc = {.store = s, .sign_key = &sk, .master_key = master};
-	if ((r = fw_release_new(&rc, &rel)) != FW_OK || (r = fw_release_plan(rel, "bench", NULL, NULL)) != FW_OK)
+	if ((r = fw_release_new(&rc, &rel)) != FW_OK)
+		die("release", r);
+	add_artifact(rel, plain, size);
+	if ((r = fw_release_plan(rel, "bench", NULL, NULL)) != FW_OK)
 		die("plan", r);
 	printf("  set-up (members, plan): %.2f s\n", now_s() - t0);
 

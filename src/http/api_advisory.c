@@ -206,38 +206,23 @@ enum fw_err fw_api_artifact_add(struct fw_req *req, struct fw_resp *resp)
 {
 	struct fw_advisory a;
 	struct fw_artifact art;
-	struct fw_buf enc;
-	char ad[160], hex[65];
 	enum fw_err r;
 
 	memset(&art, 0, sizeof art);
-	fw_buf_init(&enc, req->app->max_artifact_bytes + 64);
 	if ((r = get_advisory(req, req->params[0], &a)) != FW_OK)
-		goto out;
+		return r;
 	if ((r = fw_kind_parse(req->params[1], &art.kind)) != FW_OK)
-		goto out;
+		return r;
 	if ((r = media_type_of(req, art.media_type)) != FW_OK)
-		goto out;
+		return r;
 	snprintf(art.advisory_id, sizeof art.advisory_id, "%s", a.id);
-	art.size = req->body_len;
 	art.created_at = fw_clock_now();
-	fw_crypto_sha256(req->body, req->body_len, art.sha256);
-	/* The ciphertext is bound to the plaintext's recorded hash, so rows
-	 * cannot be swapped between versions or advisories unnoticed. */
-	fw_crypto_hex(art.sha256, 32, hex);
-	snprintf(ad, sizeof ad, "artifact:%s/%s/%s", a.id, fw_kind_name(art.kind), hex);
-	if ((r = fw_crypto_seal_at_rest(req->app->master_key, ad, req->body, req->body_len, &enc)) != FW_OK)
-		goto out;
-	if ((r = fw_store_artifact_add(req->app->store, &art, enc.data, enc.len)) != FW_OK)
-		goto out;
+	if ((r = fw_release_artifact_add(req->app->release, &art, req->body, req->body_len)) != FW_OK)
+		return r;
 	fw_log_info("http", "artifact %s/%s v%d stored (%llu bytes)", a.id, fw_kind_name(art.kind),
 		    art.version, (unsigned long long)art.size);
-	fw_release_wake(req->app->release); /* a new version may be due at once */
 	resp->created = true;
-	r = fw_resp_json(resp, fw_artifact_to_json(&art));
-out:
-	fw_buf_cleanup(&enc);
-	return r;
+	return fw_resp_json(resp, fw_artifact_to_json(&art));
 }
 
 enum fw_err fw_api_artifact_list(struct fw_req *req, struct fw_resp *resp)

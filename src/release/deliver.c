@@ -29,6 +29,33 @@ void fw_release_trusted_comment(const struct fw_delivery *d, char out[FW_RELEASE
 		 fw_kind_name(d->kind), d->version, d->member_id, hex);
 }
 
+/* The associated data that binds an artifact's ciphertext at rest to its
+ * advisory, kind and recorded plaintext hash, so rows cannot be swapped
+ * between versions or advisories unnoticed. */
+static void artifact_ad(const char *advisory_id, enum fw_kind kind, const uint8_t sha256[32], char out[160])
+{
+	char hex[65];
+	fw_crypto_hex(sha256, 32, hex);
+	snprintf(out, 160, "artifact:%s/%s/%s", advisory_id, fw_kind_name(kind), hex);
+}
+
+enum fw_err fw_release_artifact_add(struct fw_release *rel, struct fw_artifact *a, const uint8_t *content,
+				    size_t n)
+{
+	struct fw_buf enc;
+	char ad[160];
+	enum fw_err r;
+	fw_buf_init(&enc, n + 64);
+	a->size = n;
+	fw_crypto_sha256(content, n, a->sha256);
+	artifact_ad(a->advisory_id, a->kind, a->sha256, ad);
+	if ((r = fw_crypto_seal_at_rest(rel->master_key, ad, content, n, &enc)) == FW_OK &&
+	    (r = fw_store_artifact_add(rel->store, a, enc.data, enc.len)) == FW_OK)
+		fw_release_wake(rel);
+	fw_buf_cleanup(&enc);
+	return r;
+}
+
 static enum fw_err load_artifact(struct fw_release *rel, const struct fw_due *due,
 				 struct artifact_cache *c)
 {
@@ -46,9 +73,7 @@ static enum fw_err load_artifact(struct fw_release *rel, const struct fw_due *du
 	if ((r = fw_store_artifact_get(rel->store, due->advisory_id, due->kind, due->version, &c->meta,
 				       &enc)) != FW_OK)
 		goto out;
-	char hex[65];
-	fw_crypto_hex(c->meta.sha256, 32, hex);
-	snprintf(ad, sizeof ad, "artifact:%s/%s/%s", due->advisory_id, fw_kind_name(due->kind), hex);
+	artifact_ad(due->advisory_id, due->kind, c->meta.sha256, ad);
 	if ((r = fw_crypto_open_at_rest(rel->master_key, ad, enc.data, enc.len, &c->plain)) != FW_OK) {
 		fw_log_error("release", "artifact %s cannot be decrypted: wrong master key or tampered row", ad);
 		goto out;

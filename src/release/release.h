@@ -51,6 +51,13 @@ enum fw_err fw_release_replan_all(struct fw_release *r) FW_WUR;
  * by the benchmark. delivered may be NULL. */
 enum fw_err fw_release_run_due(struct fw_release *r, int64_t now, size_t *delivered) FW_WUR;
 
+/* Stores a new version of an artifact: records its SHA-256 and size,
+ * encrypts it at rest under the master key (bound to advisory, kind and
+ * hash), assigns the version and wakes the scheduler, since the new version
+ * may be due at once. */
+enum fw_err fw_release_artifact_add(struct fw_release *r, struct fw_artifact *a, const uint8_t *content,
+				    size_t n) FW_WUR;
+
 /* The trusted comment of a copy's signature (one line). */
 #define FW_RELEASE_COMMENT_BYTES 512
 void fw_release_trusted_comment(const struct fw_delivery *d, char out[FW_RELEASE_COMMENT_BYTES]);
