@@ -7,10 +7,10 @@
 #include "base/time.h"
 #include "http/internal.h"
 
-/* Membership changes what scheduled advisories owe to whom. */
-static void replan(struct fw_req *req)
+/* Membership changes what scheduled advisories owe this member. */
+static void replan(struct fw_req *req, const char *member_id)
 {
-	enum fw_err r = fw_release_replan_all(req->app->release);
+	enum fw_err r = fw_release_plan_member(req->app->release, member_id);
 	if (r != FW_OK)
 		fw_log_error("http", "re-planning after a member change failed: %s %s", fw_strerror(r),
 			     fw_err_detail());
@@ -34,7 +34,7 @@ enum fw_err fw_api_member_create(struct fw_req *req, struct fw_resp *resp)
 		goto out;
 	}
 	fw_log_info("http", "member %s added (tier %s, %s)", m.id, m.tier, m.jurisdiction);
-	replan(req);
+	replan(req, m.id);
 	resp->created = true;
 	r = fw_resp_json(resp, fw_member_to_json(&m));
 out:
@@ -97,7 +97,7 @@ enum fw_err fw_api_member_update(struct fw_req *req, struct fw_resp *resp)
 		goto out;
 	fw_log_info("http", "member %s updated (tier %s, status %s)", m.id, m.tier,
 		    fw_member_status_name(m.status));
-	replan(req);
+	replan(req, m.id);
 	r = fw_resp_json(resp, fw_member_to_json(&m));
 out:
 	json_decref(j);

@@ -32,51 +32,43 @@ out:
 	return r;
 }
 
+/* Plans the given members for one advisory. With only_member set, members
+ * is that one member and only its part of the plan is replaced. */
 static enum fw_err plan_one(struct fw_store *store, const struct fw_policy *pol,
-			    const struct fw_member *members, size_t nmembers, const char *advisory_id,
-			    size_t *planned, size_t *withheld)
+			    const struct fw_member *members, size_t nmembers, const struct fw_advisory *adv,
+			    const char *only_member, size_t *planned, size_t *withheld)
 {
-	struct fw_advisory adv;
 	struct fw_plan_entry *plan = NULL;
 	size_t n = 0, nwith = 0;
 	enum fw_err r;
 
-	if ((r = fw_store_advisory_get(store, advisory_id, &adv)) != FW_OK)
-		goto out;
-	if (adv.status == FW_ADVISORY_DRAFT) {
-		r = fw_err_set(FW_ERR_STATE, "advisory %s is a draft: schedule it first", adv.id);
-		goto out;
-	}
-	if (adv.public_at == 0) {
-		r = fw_err_set(FW_ERR_STATE, "advisory %s has no public release time", adv.id);
-		goto out;
-	}
+	if (adv->status == FW_ADVISORY_DRAFT)
+		return fw_err_set(FW_ERR_STATE, "advisory %s is a draft: schedule it first", adv->id);
+	if (adv->public_at == 0)
+		return fw_err_set(FW_ERR_STATE, "advisory %s has no public release time", adv->id);
 	plan = calloc(nmembers * FW_KIND_COUNT + 1, sizeof *plan);
-	if (!plan) {
-		r = FW_ERR_NOMEM;
-		goto out;
-	}
+	if (!plan)
+		return FW_ERR_NOMEM;
 	for (size_t i = 0; i < nmembers; i++) {
 		for (int k = 0; k < FW_KIND_COUNT; k++) {
 			struct fw_policy_decision d;
 			struct fw_plan_entry *e = &plan[n++];
-			fw_policy_decide(pol, &members[i], &adv, (enum fw_kind)k, &d);
+			fw_policy_decide(pol, &members[i], adv, (enum fw_kind)k, &d);
 			snprintf(e->member_id, sizeof e->member_id, "%s", members[i].id);
-			snprintf(e->advisory_id, sizeof e->advisory_id, "%s", adv.id);
+			snprintf(e->advisory_id, sizeof e->advisory_id, "%s", adv->id);
 			e->kind = (enum fw_kind)k;
 			e->withheld = d.withheld;
-			e->release_at = d.withheld ? 0 : adv.public_at + d.offset;
+			e->release_at = d.withheld ? 0 : adv->public_at + d.offset;
 			snprintf(e->reason, sizeof e->reason, "%s", d.reason);
 			nwith += d.withheld;
 		}
 	}
-	if ((r = fw_store_plan_replace(store, adv.id, plan, n)) != FW_OK)
-		goto out;
-	if (planned)
+	r = only_member ? fw_store_plan_replace_member(store, adv->id, only_member, plan, n)
+			: fw_store_plan_replace(store, adv->id, plan, n);
+	if (r == FW_OK && planned)
 		*planned = n - nwith;
-	if (withheld)
+	if (r == FW_OK && withheld)
 		*withheld = nwith;
-out:
 	free(plan);
 	return r;
 }
@@ -86,6 +78,7 @@ enum fw_err fw_release_plan(struct fw_release *rel, const char *advisory_id, siz
 {
 	struct fw_policy *pol = NULL;
 	struct fw_member *members = NULL;
+	struct fw_advisory adv;
 	size_t nmembers = 0;
 	enum fw_err r;
 
@@ -93,7 +86,9 @@ enum fw_err fw_release_plan(struct fw_release *rel, const char *advisory_id, siz
 		goto out;
 	if ((r = fw_store_member_list(rel->store, &members, &nmembers)) != FW_OK)
 		goto out;
-	if ((r = plan_one(rel->store, pol, members, nmembers, advisory_id, planned, withheld)) != FW_OK)
+	if ((r = fw_store_advisory_get(rel->store, advisory_id, &adv)) != FW_OK)
+		goto out;
+	if ((r = plan_one(rel->store, pol, members, nmembers, &adv, NULL, planned, withheld)) != FW_OK)
 		goto out;
 	fw_release_wake(rel);
 out:
@@ -124,13 +119,40 @@ enum fw_err fw_release_replan_all(struct fw_release *rel)
 	for (size_t i = 0; i < nadvs; i++) {
 		if (advs[i].status == FW_ADVISORY_DRAFT)
 			continue;
-		if ((r = plan_one(rel->store, pol, members, nmembers, advs[i].id, NULL, NULL)) != FW_OK)
+		if ((r = plan_one(rel->store, pol, members, nmembers, &advs[i], NULL, NULL, NULL)) != FW_OK)
 			goto out;
 	}
 	fw_release_wake(rel);
 out:
 	free(advs);
 	free(members);
+	fw_policy_free(pol);
+	return r;
+}
+
+enum fw_err fw_release_plan_member(struct fw_release *rel, const char *member_id)
+{
+	struct fw_policy *pol = NULL;
+	struct fw_advisory *advs = NULL;
+	struct fw_member m;
+	size_t nadvs = 0;
+	enum fw_err r;
+
+	if ((r = fw_store_member_get(rel->store, member_id, &m)) != FW_OK)
+		goto out;
+	if ((r = fw_store_advisory_list(rel->store, &advs, &nadvs)) != FW_OK)
+		goto out;
+	for (size_t i = 0; i < nadvs; i++) {
+		if (advs[i].status == FW_ADVISORY_DRAFT)
+			continue;
+		if (!pol && (r = fw_release_load_policy(rel->store, &pol)) != FW_OK)
+			goto out;
+		if ((r = plan_one(rel->store, pol, &m, 1, &advs[i], m.id, NULL, NULL)) != FW_OK)
+			goto out;
+	}
+	fw_release_wake(rel);
+out:
+	free(advs);
 	fw_policy_free(pol);
 	return r;
 }

@@ -43,7 +43,11 @@ void fw_release_wake(struct fw_release *r);
  * applied yet) and wakes the scheduler. planned/withheld may be NULL. */
 enum fw_err fw_release_plan(struct fw_release *r, const char *advisory_id, size_t *planned,
 			    size_t *withheld) FW_WUR;
-/* Re-plans every scheduled or public advisory (after a policy or member change). */
+/* Re-plans one member's part of every scheduled or public advisory (after
+ * the member joined or changed): cost proportional to advisories, not to
+ * members times advisories. */
+enum fw_err fw_release_plan_member(struct fw_release *r, const char *member_id) FW_WUR;
+/* Re-plans every scheduled or public advisory (after a policy change). */
 enum fw_err fw_release_replan_all(struct fw_release *r) FW_WUR;
 
 /* One pass of the scheduler's work at time now: publishes advisories whose

@@ -46,7 +46,8 @@ struct fw_store_ops {
 				  struct fw_buf *text);
 	enum fw_err (*policy_list)(struct fw_store *s, struct fw_policy_version **out, size_t *n);
 
-	enum fw_err (*plan_replace)(struct fw_store *s, const char *advisory_id,
+	/* member_id NULL: the whole advisory's plan. */
+	enum fw_err (*plan_replace)(struct fw_store *s, const char *advisory_id, const char *member_id,
 				    const struct fw_plan_entry *e, size_t n);
 	enum fw_err (*plan_list)(struct fw_store *s, const char *advisory_id, const char *member_id,
 				 struct fw_plan_entry **out, size_t *n);

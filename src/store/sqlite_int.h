@@ -299,7 +299,7 @@ enum fw_err fw_store_sqlite_policy_add(struct fw_store *s, struct fw_policy_vers
 enum fw_err fw_store_sqlite_policy_get(struct fw_store *s, int version, struct fw_policy_version *out,
 				       struct fw_buf *text);
 enum fw_err fw_store_sqlite_policy_list(struct fw_store *s, struct fw_policy_version **out, size_t *n);
-enum fw_err fw_store_sqlite_plan_replace(struct fw_store *s, const char *advisory_id,
+enum fw_err fw_store_sqlite_plan_replace(struct fw_store *s, const char *advisory_id, const char *member_id,
 					 const struct fw_plan_entry *e, size_t n);
 enum fw_err fw_store_sqlite_plan_list(struct fw_store *s, const char *advisory_id,
 				      const char *member_id, struct fw_plan_entry **out, size_t *n);

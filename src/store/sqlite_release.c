@@ -229,7 +229,8 @@ out:
 }
 
 /* --- plan --------------------------------------------------------------- */
-static const char sql_plan_delete[] = "DELETE FROM plan WHERE advisory_id = ?1";
+static const char sql_plan_delete[] = "DELETE FROM plan WHERE advisory_id = ?1"
+				      " AND (?2 IS NULL OR member_id = ?2)";
 static const char sql_plan_insert[] = "INSERT INTO plan"
 				      " (advisory_id, member_id, kind, withheld, release_at, reason)"
 				      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
@@ -271,7 +272,7 @@ static enum fw_err plan_insert(struct sq_conn *c, const struct fw_plan_entry *e)
 
 /* All or nothing: readers (the scheduler) see the old plan or the new one,
  * never a half-written mix that might release what the new policy withholds. */
-enum fw_err fw_store_sqlite_plan_replace(struct fw_store *s, const char *advisory_id,
+enum fw_err fw_store_sqlite_plan_replace(struct fw_store *s, const char *advisory_id, const char *member_id,
 					 const struct fw_plan_entry *e, size_t n)
 {
 	struct sq_conn *c = NULL;
@@ -283,6 +284,7 @@ enum fw_err fw_store_sqlite_plan_replace(struct fw_store *s, const char *advisor
 		goto out;
 	struct sq_bind b = sq_bind(c, st, "plan");
 	sq_text(&b, 1, advisory_id);
+	sq_text(&b, 2, member_id); /* NULL: every member */
 	if ((r = b.r) != FW_OK || (r = fw_store_sq_exec(c, st, "plan")) != FW_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++)

@@ -160,8 +160,8 @@ enum fw_err fw_store_policy_list(struct fw_store *s, struct fw_policy_version **
 }
 
 /* --- plan --------------------------------------------------------------- */
-enum fw_err fw_store_plan_replace(struct fw_store *s, const char *advisory_id,
-				  const struct fw_plan_entry *e, size_t n)
+static enum fw_err plan_replace(struct fw_store *s, const char *advisory_id, const char *member_id,
+				const struct fw_plan_entry *e, size_t n)
 {
 	enum fw_err r;
 	if (!e && n)
@@ -169,11 +169,25 @@ enum fw_err fw_store_plan_replace(struct fw_store *s, const char *advisory_id,
 	for (size_t i = 0; i < n; i++) {
 		if ((r = check_kind(e[i].kind)) != FW_OK)
 			return r;
-		/* One advisory's plan must not touch another's. */
+		/* One advisory's (or member's) plan must not touch another's. */
 		if (strcmp(e[i].advisory_id, advisory_id) != 0)
 			return fw_err_set(FW_ERR_INVALID, "plan entry %zu is for another advisory", i);
+		if (member_id && strcmp(e[i].member_id, member_id) != 0)
+			return fw_err_set(FW_ERR_INVALID, "plan entry %zu is for another member", i);
 	}
-	return s->ops->plan_replace(s, advisory_id, e, n);
+	return s->ops->plan_replace(s, advisory_id, member_id, e, n);
+}
+enum fw_err fw_store_plan_replace(struct fw_store *s, const char *advisory_id,
+				  const struct fw_plan_entry *e, size_t n)
+{
+	return plan_replace(s, advisory_id, NULL, e, n);
+}
+enum fw_err fw_store_plan_replace_member(struct fw_store *s, const char *advisory_id, const char *member_id,
+					 const struct fw_plan_entry *e, size_t n)
+{
+	if (!member_id)
+		return fw_err_set(FW_ERR_INVALID, "a member is required");
+	return plan_replace(s, advisory_id, member_id, e, n);
 }
 enum fw_err fw_store_plan_list(struct fw_store *s, const char *advisory_id, const char *member_id,
 			       struct fw_plan_entry **out, size_t *n)

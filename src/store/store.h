@@ -94,6 +94,10 @@ enum fw_err fw_store_policy_list(struct fw_store *s, struct fw_policy_version **
 /* Replaces the whole plan of one advisory in one transaction. */
 enum fw_err fw_store_plan_replace(struct fw_store *s, const char *advisory_id,
 				  const struct fw_plan_entry *e, size_t n) FW_WUR;
+/* Replaces one member's part of an advisory's plan (a member joined or
+ * changed), leaving everyone else's untouched. */
+enum fw_err fw_store_plan_replace_member(struct fw_store *s, const char *advisory_id, const char *member_id,
+					 const struct fw_plan_entry *e, size_t n) FW_WUR;
 /* member_id NULL for all members; ordered by release time, member, kind. */
 enum fw_err fw_store_plan_list(struct fw_store *s, const char *advisory_id, const char *member_id,
 			       struct fw_plan_entry **out, size_t *n) FW_WUR;

@@ -239,6 +239,32 @@ static void test_two_runners_deliver_once(void **state)
 	assert_int_equal(count(c, NULL), 5);
 }
 
+static void test_member_joins_late(void **state)
+{
+	struct ctx *c = *state;
+	assert_int_equal(fw_release_plan(c->rel, "adv", NULL, NULL), FW_OK);
+	assert_int_equal(run(c, T - 5 * DAY), 2);
+	/* a member who joins after scheduling is planned alone; nobody else's
+	 * plan is rewritten */
+	member(c, 1, "m5", "b", FW_MEMBER_ACTIVE, false);
+	assert_int_equal(fw_release_plan_member(c->rel, "m5"), FW_OK);
+	struct fw_plan_entry *p = NULL;
+	size_t n = 0;
+	assert_int_equal(fw_store_plan_list(c->s, "adv", NULL, &p, &n), FW_OK);
+	assert_int_equal(n, 5 * 6);
+	free(p);
+	assert_int_equal(run(c, T - DAY), 2); /* m2's and m5's summaries */
+	assert_int_equal(count(c, "m5"), 1);
+	/* a tier change takes effect for what is still to come */
+	struct fw_member m;
+	assert_int_equal(fw_store_member_get(c->s, "m5", &m), FW_OK);
+	snprintf(m.tier, sizeof m.tier, "a");
+	assert_int_equal(fw_store_member_update(c->s, &m), FW_OK);
+	assert_int_equal(fw_release_plan_member(c->rel, "m5"), FW_OK);
+	assert_int_equal(run(c, T - DAY), 1); /* tier a's poc, already due */
+	assert_int_equal(count(c, "m5"), 2);
+}
+
 static void test_no_policy_refuses_plan(void **state)
 {
 	(void)state;
@@ -269,6 +295,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_times_and_exactly_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copies_open_and_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_runners_deliver_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_member_joins_late, setup, teardown),
 		cmocka_unit_test(test_no_policy_refuses_plan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
