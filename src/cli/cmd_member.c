@@ -39,12 +39,20 @@ static const struct fw_cli_spec update_spec = {"member update", "ID", 1, 1, upda
 
 static const struct fw_cli_spec list_spec = {"member list", "", 0, 0, NULL, "Lists all members."};
 static const struct fw_cli_spec show_spec = {"member show", "ID", 1, 1, NULL, "Shows one member."};
-static const struct fw_cli_spec suspend_spec = {"member suspend", "ID", 1, 1, NULL,
-						"Sets the member's status to suspended: everything is withheld."};
-static const struct fw_cli_spec reinstate_spec = {"member reinstate", "ID", 1, 1, NULL,
-						  "Sets the member's status back to active."};
-static const struct fw_cli_spec expel_spec = {"member expel", "ID", 1, 1, NULL,
-					      "Sets the member's status to expelled: everything is withheld."};
+static const struct fw_cli_opt reason_opts[] = {
+	{"reason", "TEXT", false, true, "why (kept with the change)"},
+	{NULL, NULL, false, false, NULL},
+};
+static const struct fw_cli_spec suspend_spec = {
+	"member suspend", "ID", 1, 1, reason_opts,
+	"Suspends a member at once: every pending release to it is withheld, and it can no\n"
+	"longer download copies it already had. Its tokens still authenticate."};
+static const struct fw_cli_spec reinstate_spec = {
+	"member reinstate", "ID", 1, 1, reason_opts,
+	"Makes a suspended member active again; what it is owed is planned anew."};
+static const struct fw_cli_spec expel_spec = {
+	"member expel", "ID", 1, 1, reason_opts,
+	"Expels a member for good: everything is withheld and all its tokens are revoked."};
 
 /* The options that map one-to-one onto string fields of the member JSON. */
 static const struct {
@@ -196,9 +204,9 @@ static int member_show(struct fw_cli *cli, int argc, char **argv)
 	return fw_cli_finish(r);
 }
 
-/* suspend, reinstate and expel: a PATCH of the status alone. */
-static int set_status(struct fw_cli *cli, const struct fw_cli_spec *spec, const char *status, int argc,
-		      char **argv)
+/* suspend, reinstate and expel: POST /api/v1/members/ID/ACTION with a reason. */
+static int sanction(struct fw_cli *cli, const struct fw_cli_spec *spec, const char *action, int argc,
+		    char **argv)
 {
 	struct fw_cli_args a;
 	struct fw_buf path;
@@ -210,19 +218,24 @@ static int set_status(struct fw_cli *cli, const struct fw_cli_spec *spec, const 
 	if (!fw_cli_is_slug(a.pos[0]))
 		return fw_cli_usage(spec, "\"%s\" is not a member id", a.pos[0]);
 	fw_buf_init(&path, 1024);
-	if (!(body = json_pack("{s:s}", "status", status))) {
+	if (!(body = json_pack("{s:s}", "reason", fw_cli_arg(&a, "reason")))) {
 		r = FW_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = fw_cli_path(&path, "/api/v1/members/", a.pos[0], "")) != FW_OK ||
-	    (r = fw_cli_send_json(cli, "PATCH", fw_buf_str(&path), body, &got)) != FW_OK)
+	char suffix[32];
+	snprintf(suffix, sizeof suffix, "/%s", action);
+	if ((r = fw_cli_path(&path, "/api/v1/members/", a.pos[0], suffix)) != FW_OK ||
+	    (r = fw_cli_send_json(cli, "POST", fw_buf_str(&path), body, &got)) != FW_OK)
 		goto out;
 	if (cli->json) {
 		fw_cli_print_json(got);
 	} else {
-		char id[128];
-		snprintf(id, sizeof id, "%s", a.pos[0]);
-		printf("member %s is now %s\n", id, status);
+		const char *st = json_string_value(json_object_get(json_object_get(got, "member"), "status"));
+		printf("member %s is now %s", a.pos[0], st ? st : "?");
+		json_t *rev = json_object_get(got, "tokens_revoked");
+		if (json_is_integer(rev) && json_integer_value(rev) > 0)
+			printf("; %lld tokens revoked", (long long)json_integer_value(rev));
+		printf("\n");
 	}
 out:
 	json_decref(body);
@@ -233,17 +246,17 @@ out:
 
 static int member_suspend(struct fw_cli *cli, int argc, char **argv)
 {
-	return set_status(cli, &suspend_spec, "suspended", argc, argv);
+	return sanction(cli, &suspend_spec, "suspend", argc, argv);
 }
 
 static int member_reinstate(struct fw_cli *cli, int argc, char **argv)
 {
-	return set_status(cli, &reinstate_spec, "active", argc, argv);
+	return sanction(cli, &reinstate_spec, "reinstate", argc, argv);
 }
 
 static int member_expel(struct fw_cli *cli, int argc, char **argv)
 {
-	return set_status(cli, &expel_spec, "expelled", argc, argv);
+	return sanction(cli, &expel_spec, "expel", argc, argv);
 }
 
 static const struct fw_cli_cmd member_cmds[] = {

@@ -101,6 +101,16 @@ static enum fw_err send_content(struct fw_req *req, struct fw_resp *resp, bool c
 	enum fw_err r;
 	if ((r = visible_delivery(req, &d)) != FW_OK)
 		return r;
+	if (req->auth.role == FW_ROLE_MEMBER) {
+		/* A suspended member keeps its token (it can see its status and what
+		 * it was given) but cannot download any copy, not even old ones. */
+		struct fw_member m;
+		if ((r = fw_store_member_get(req->app->store, req->auth.member_id, &m)) != FW_OK)
+			return r;
+		if (m.status == FW_MEMBER_SUSPENDED || m.status == FW_MEMBER_EXPELLED)
+			return fw_err_set(FW_ERR_FORBIDDEN, "member %s is %s: copies cannot be downloaded", m.id,
+					  fw_member_status_name(m.status));
+	}
 	/* Record first: a copy that cannot be accounted for is not handed out. */
 	if ((r = record_read(req, &d, copy ? "copy" : "minisig")) != FW_OK)
 		return r;

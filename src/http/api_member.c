@@ -90,8 +90,14 @@ enum fw_err fw_api_member_update(struct fw_req *req, struct fw_resp *resp)
 		goto out;
 	if ((r = fw_req_json(req, &j)) != FW_OK)
 		goto out;
+	enum fw_member_status before = m.status;
 	if ((r = fw_member_from_json(j, &m, true)) != FW_OK)
 		goto out;
+	if (m.status != before && (m.status >= FW_MEMBER_SUSPENDED || before >= FW_MEMBER_SUSPENDED)) {
+		r = fw_err_set(FW_ERR_INVALID, "suspension and expulsion take a reason: use POST "
+					       "/api/v1/members/%s/suspend, /reinstate or /expel", m.id);
+		goto out;
+	}
 	m.updated_at = fw_clock_now();
 	if ((r = fw_store_member_update(req->app->store, &m)) != FW_OK)
 		goto out;
@@ -102,6 +108,81 @@ enum fw_err fw_api_member_update(struct fw_req *req, struct fw_resp *resp)
 out:
 	json_decref(j);
 	return r;
+}
+
+/* --- sanctions: effective at once, each with a reason -------------------- */
+
+static enum fw_err reason_of(struct fw_req *req, char out[FW_MODEL_TITLE_BYTES])
+{
+	json_t *j = NULL;
+	enum fw_err r;
+	if ((r = fw_req_json(req, &j)) != FW_OK)
+		return r;
+	const char *key;
+	json_t *v;
+	json_object_foreach(j, key, v) {
+		if (strcmp(key, "reason") != 0) {
+			r = fw_err_set(FW_ERR_INVALID, "unknown field \"%.64s\" (only reason)", key);
+			goto out;
+		}
+	}
+	const char *reason = json_string_value(json_object_get(j, "reason"));
+	if (!reason || !reason[0] || strlen(reason) >= FW_MODEL_TITLE_BYTES) {
+		r = fw_err_set(FW_ERR_INVALID, "field \"reason\" is required (a string under %d bytes)",
+			       FW_MODEL_TITLE_BYTES);
+		goto out;
+	}
+	snprintf(out, FW_MODEL_TITLE_BYTES, "%s", reason);
+out:
+	json_decref(j);
+	return r;
+}
+
+/* Sets the status, re-plans the member (pending releases become withheld or
+ * come back) and, on expulsion, revokes every token of the member. */
+static enum fw_err sanction(struct fw_req *req, struct fw_resp *resp, enum fw_member_status to)
+{
+	struct fw_member m;
+	char reason[FW_MODEL_TITLE_BYTES];
+	size_t revoked = 0;
+	enum fw_err r;
+
+	if ((r = visible_member(req, req->params[0], &m)) != FW_OK)
+		return r;
+	if ((r = reason_of(req, reason)) != FW_OK)
+		return r;
+	if (m.status == FW_MEMBER_EXPELLED)
+		return fw_err_set(FW_ERR_STATE, "member %s was expelled; expulsion is final", m.id);
+	if (to == FW_MEMBER_ACTIVE && m.status != FW_MEMBER_SUSPENDED)
+		return fw_err_set(FW_ERR_STATE, "member %s is not suspended", m.id);
+	enum fw_member_status before = m.status;
+	m.status = to;
+	m.updated_at = fw_clock_now();
+	if ((r = fw_store_member_update(req->app->store, &m)) != FW_OK)
+		return r;
+	if (to == FW_MEMBER_EXPELLED &&
+	    (r = fw_store_token_revoke_member(req->app->store, m.id, m.updated_at, &revoked)) != FW_OK)
+		return r;
+	fw_log_info("http", "member %s: %s -> %s by %s (%zu tokens revoked); reason: %s", m.id,
+		    fw_member_status_name(before), fw_member_status_name(to), req->auth.token_id, revoked, reason);
+	replan(req, m.id);
+	return fw_resp_json(resp, json_pack("{s:o,s:s,s:I}", "member", fw_member_to_json(&m), "reason", reason,
+					    "tokens_revoked", (json_int_t)revoked));
+}
+
+enum fw_err fw_api_member_suspend(struct fw_req *req, struct fw_resp *resp)
+{
+	return sanction(req, resp, FW_MEMBER_SUSPENDED);
+}
+
+enum fw_err fw_api_member_reinstate(struct fw_req *req, struct fw_resp *resp)
+{
+	return sanction(req, resp, FW_MEMBER_ACTIVE);
+}
+
+enum fw_err fw_api_member_expel(struct fw_req *req, struct fw_resp *resp)
+{
+	return sanction(req, resp, FW_MEMBER_EXPELLED);
 }
 
 /* --- tokens -------------------------------------------------------------- */
