@@ -1,4 +1,4 @@
-/* forewarn advisory create | list | show | update | schedule,
+/* forewarn advisory create | list | show | update | schedule | expedite,
  * forewarn artifact add | list, forewarn plan, forewarn deliveries */
 #include <ctype.h>
 #include <stdio.h>
@@ -47,6 +47,15 @@ static const struct fw_cli_spec schedule_spec = {
 	"advisory schedule", "ID", 1, 1, schedule_opts,
 	"Schedules the advisory: the policy decides, for every member and artifact,\n"
 	"a release time before T or that it is withheld."};
+static const struct fw_cli_opt expedite_opts[] = {
+	{"public-at", "TIME", false, true, "the new, earlier public release time T (RFC 3339), or now"},
+	{"reason", "TEXT", false, true, "why (e.g. exploitation in the wild)"},
+	{NULL, NULL, false, false, NULL},
+};
+static const struct fw_cli_spec expedite_spec = {
+	"advisory expedite", "ID", 1, 1, expedite_opts,
+	"Moves a scheduled advisory's public release time T earlier: every release moves\n"
+	"with T, and whatever is now due is released at once."};
 static const struct fw_cli_spec list_spec = {"advisory list", "", 0, 0, NULL,
 					     "Lists advisories (a member sees those it has copies of)."};
 static const struct fw_cli_spec show_spec = {"advisory show", "ID", 1, 1, NULL, "Shows one advisory."};
@@ -202,30 +211,37 @@ static int advisory_show(struct fw_cli *cli, int argc, char **argv)
 	return get_one(cli, &show_spec, argc, argv, "/api/v1/advisories/", "", NULL);
 }
 
-static int advisory_schedule(struct fw_cli *cli, int argc, char **argv)
+/* schedule and expedite: POST …/ACTION with an optional or required new T. */
+static int timed_action(struct fw_cli *cli, const struct fw_cli_spec *spec, const char *action, int argc,
+			char **argv)
 {
 	struct fw_cli_args a;
 	struct fw_buf path;
 	json_t *body = json_object(), *got = NULL;
 	enum fw_err r = FW_OK;
-	char t[FW_TIME_BYTES];
-	const char *at;
-	int rc = fw_cli_args_parse(cli, &schedule_spec, argc, argv, &a);
+	char t[FW_TIME_BYTES], suffix[32];
+	const char *at, *reason;
+	int rc = fw_cli_args_parse(cli, spec, argc, argv, &a);
 	fw_buf_init(&path, 1024);
 	if (rc != FW_CLI_CONTINUE || !body)
 		goto done;
 	if (!fw_cli_is_slug(a.pos[0])) {
-		rc = fw_cli_usage(&schedule_spec, "\"%s\" is not an advisory id", a.pos[0]);
+		rc = fw_cli_usage(spec, "\"%s\" is not an advisory id", a.pos[0]);
 		goto done;
 	}
 	if ((at = fw_cli_arg(&a, "public-at"))) {
-		if ((r = fw_cli_time_arg(at, "public-at", t)) != FW_OK) {
-			rc = fw_cli_usage(&schedule_spec, "%s", fw_err_detail());
+		if (strcmp(at, "now") == 0 && strcmp(action, "expedite") == 0) {
+			snprintf(t, sizeof t, "now");
+		} else if ((r = fw_cli_time_arg(at, "public-at", t)) != FW_OK) {
+			rc = fw_cli_usage(spec, "%s", fw_err_detail());
 			goto done;
 		}
 		r = fw_cli_set_str(body, "public_at", t, "public-at");
 	}
-	if (r == FW_OK && (r = fw_cli_path(&path, "/api/v1/advisories/", a.pos[0], "/schedule")) == FW_OK)
+	if (r == FW_OK && (reason = fw_cli_arg(&a, "reason")))
+		r = fw_cli_set_str(body, "reason", reason, "reason");
+	snprintf(suffix, sizeof suffix, "/%s", action);
+	if (r == FW_OK && (r = fw_cli_path(&path, "/api/v1/advisories/", a.pos[0], suffix)) == FW_OK)
 		r = fw_cli_send_json(cli, "POST", fw_buf_str(&path), body, &got);
 	if (r == FW_OK && cli->json) {
 		fw_cli_print_json(got);
@@ -236,8 +252,8 @@ static int advisory_schedule(struct fw_cli *cli, int argc, char **argv)
 		fw_cli_json_text(json_object_get(adv, "public_at"), text[1], sizeof text[1]);
 		fw_cli_json_text(json_object_get(got, "planned"), text[2], sizeof text[2]);
 		fw_cli_json_text(json_object_get(got, "withheld"), text[3], sizeof text[3]);
-		printf("advisory %s scheduled: public at %s; %s releases planned, %s withheld\n", text[0], text[1],
-		       text[2], text[3]);
+		printf("advisory %s %s: public at %s; %s releases planned, %s withheld\n", text[0],
+		       strcmp(action, "expedite") == 0 ? "expedited" : "scheduled", text[1], text[2], text[3]);
 	}
 	rc = fw_cli_finish(r);
 done:
@@ -247,12 +263,23 @@ done:
 	return rc;
 }
 
+static int advisory_schedule(struct fw_cli *cli, int argc, char **argv)
+{
+	return timed_action(cli, &schedule_spec, "schedule", argc, argv);
+}
+
+static int advisory_expedite(struct fw_cli *cli, int argc, char **argv)
+{
+	return timed_action(cli, &expedite_spec, "expedite", argc, argv);
+}
+
 static const struct fw_cli_cmd advisory_cmds[] = {
 	{"create", advisory_create, "create a draft advisory"},
 	{"list", advisory_list, "list advisories"},
 	{"show", advisory_show, "show one advisory"},
 	{"update", advisory_update, "change an advisory's fields"},
 	{"schedule", advisory_schedule, "schedule the staged release of an advisory"},
+	{"expedite", advisory_expedite, "move T earlier (exploitation in the wild): due releases go at once"},
 };
 
 int fw_cli_cmd_advisory(struct fw_cli *cli, int argc, char **argv)

@@ -188,6 +188,73 @@ out:
 	return r;
 }
 
+/* Exploitation in the wild: T moves earlier, every release moves with it
+ * and whatever is now due goes out at once. */
+enum fw_err fw_api_advisory_expedite(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_advisory a;
+	json_t *j = NULL;
+	size_t planned = 0, withheld = 0;
+	int64_t t = 0, now = fw_clock_now();
+	enum fw_err r;
+
+	if ((r = get_advisory(req, req->params[0], &a)) != FW_OK)
+		goto out;
+	if ((r = fw_req_json(req, &j)) != FW_OK)
+		goto out;
+	const char *key;
+	json_t *v;
+	json_object_foreach(j, key, v) {
+		if (strcmp(key, "public_at") != 0 && strcmp(key, "reason") != 0) {
+			r = fw_err_set(FW_ERR_INVALID, "unknown field \"%.64s\" (public_at, reason)", key);
+			goto out;
+		}
+	}
+	const char *at = json_string_value(json_object_get(j, "public_at"));
+	const char *reason = json_string_value(json_object_get(j, "reason"));
+	if (!reason || !reason[0] || strlen(reason) >= FW_MODEL_TITLE_BYTES) {
+		r = fw_err_set(FW_ERR_INVALID, "field \"reason\" is required (a string under %d bytes)",
+			       FW_MODEL_TITLE_BYTES);
+		goto out;
+	}
+	if (!at) {
+		r = fw_err_set(FW_ERR_INVALID, "field \"public_at\" is required: a time, or \"now\"");
+		goto out;
+	}
+	if (strcmp(at, "now") == 0)
+		t = now;
+	else if ((r = fw_time_parse(at, &t)) != FW_OK)
+		goto out;
+	if (a.status != FW_ADVISORY_SCHEDULED) {
+		r = fw_err_set(FW_ERR_STATE, "advisory %s is %s: only a scheduled advisory can be expedited", a.id,
+			       fw_advisory_status_name(a.status));
+		goto out;
+	}
+	if (t >= a.public_at) {
+		r = fw_err_set(FW_ERR_INVALID, "expediting moves T earlier; to move it later, update public_at");
+		goto out;
+	}
+	if (t < now)
+		t = now; /* the past cannot be changed: what was due then is due now */
+	int64_t old_t = a.public_at;
+	a.public_at = t;
+	a.updated_at = now;
+	if ((r = fw_store_advisory_update(req->app->store, &a)) != FW_OK)
+		goto out;
+	if ((r = fw_release_plan(req->app->release, a.id, &planned, &withheld)) != FW_OK)
+		goto out;
+	char was[FW_TIME_BYTES], is[FW_TIME_BYTES];
+	fw_time_format(old_t, was);
+	fw_time_format(t, is);
+	fw_log_info("http", "advisory %s expedited from %s to %s by %s; reason: %s", a.id, was, is,
+		    req->auth.token_id, reason);
+	r = fw_resp_json(resp, json_pack("{s:o,s:I,s:I,s:s}", "advisory", fw_advisory_to_json(&a), "planned",
+					 (json_int_t)planned, "withheld", (json_int_t)withheld, "reason", reason));
+out:
+	json_decref(j);
+	return r;
+}
+
 static enum fw_err media_type_of(const struct fw_req *req, char out[FW_MODEL_MEDIA_TYPE_BYTES])
 {
 	const char *ct = req->content_type ? req->content_type : "application/octet-stream";

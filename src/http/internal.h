@@ -92,6 +92,7 @@ enum fw_err fw_api_advisory_list(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_advisory_get(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_advisory_update(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_advisory_schedule(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_advisory_expedite(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_artifact_add(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_artifact_list(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_plan_get(struct fw_req *, struct fw_resp *);

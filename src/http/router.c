@@ -28,6 +28,7 @@ static const struct fw_route routes[] = {
 	{"GET", "/api/v1/advisories/{id}", A | M, false, fw_api_advisory_get},
 	{"PATCH", "/api/v1/advisories/{id}", A, false, fw_api_advisory_update},
 	{"POST", "/api/v1/advisories/{id}/schedule", A, false, fw_api_advisory_schedule},
+	{"POST", "/api/v1/advisories/{id}/expedite", A, false, fw_api_advisory_expedite},
 	{"POST", "/api/v1/advisories/{id}/artifacts/{kind}", A, true, fw_api_artifact_add},
 	{"GET", "/api/v1/advisories/{id}/artifacts", A, false, fw_api_artifact_list},
 	{"GET", "/api/v1/advisories/{id}/plan", A, false, fw_api_plan_get},
