@@ -1,4 +1,4 @@
-/* forewarn policy show | versions | check | apply */
+/* forewarn policy show | versions | check | diff | apply | explain */
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +21,21 @@ static const struct fw_cli_spec check_spec = {
 	"policy check", "FILE", 1, 1, NULL,
 	"Has the server check a policy file without applying it; prints each\n"
 	"diagnostic as FILE:LINE:COL: error|warning: message. Exit status 1 on errors."};
+static const struct fw_cli_spec diff_spec = {
+	"policy diff", "FILE", 1, 1, NULL,
+	"Applies nothing: lists every pending (member, advisory, kind) whose decision the\n"
+	"file would change, before -> after, and what was already delivered to members\n"
+	"the change would now restrict (\"already disclosed\"), with counts."};
+static const struct fw_cli_opt explain_opts[] = {
+	{"member", "ID", false, true, "the member"},
+	{"advisory", "ID", false, true, "the advisory"},
+	{"kind", "KIND", false, false, "one artifact kind (default: all)"},
+	{NULL, NULL, false, false, NULL},
+};
+static const struct fw_cli_spec explain_spec = {
+	"policy explain", "", 0, 0, explain_opts,
+	"For each kind: the decision of the current policy (release at a time, or\n"
+	"withheld) and the rule that decided it, with its line."};
 static const struct fw_cli_opt apply_opts[] = {
 	{"comment", "TEXT", false, true, "why the policy changes (kept with the version)"},
 	{NULL, NULL, false, false, NULL},
@@ -311,11 +326,107 @@ done:
 	return rc;
 }
 
+static const struct fw_cli_col change_cols[] = {
+	{"ADVISORY", "advisory", NULL}, {"MEMBER", "member", NULL},   {"KIND", "kind", NULL},
+	{"BEFORE", "before", NULL},     {"BEFORE AT", "before_at", NULL}, {"AFTER", "after", NULL},
+	{"AFTER AT", "after_at", NULL}, {"REASON", "reason", NULL},
+};
+
+/* Prints the changes whose already_disclosed flag is `disclosed`. */
+static enum fw_err print_changes(const json_t *changes, bool disclosed, const char *empty)
+{
+	json_t *sel = json_array();
+	size_t i;
+	json_t *c;
+	if (!sel)
+		return FW_ERR_NOMEM;
+	json_array_foreach(changes, i, c)
+		if (json_is_true(json_object_get(c, "already_disclosed")) == disclosed)
+			json_array_append(sel, c);
+	enum fw_err r = fw_cli_print_table(sel, change_cols, sizeof change_cols / sizeof change_cols[0], empty);
+	json_decref(sel);
+	return r;
+}
+
+static int policy_diff(struct fw_cli *cli, int argc, char **argv)
+{
+	struct fw_cli_args a;
+	struct fw_buf text;
+	struct fw_cli_resp resp;
+	enum fw_err r;
+	int rc = fw_cli_args_parse(cli, &diff_spec, argc, argv, &a);
+	if (rc != FW_CLI_CONTINUE)
+		return rc;
+	fw_buf_init(&text, FW_CLI_MAX_UPLOAD_BYTES);
+	fw_cli_resp_init(&resp);
+	if ((rc = read_policy(&diff_spec, a.pos[0], &text)) != FW_CLI_CONTINUE)
+		goto done;
+	struct fw_cli_req req = {.method = "POST", .path = "/api/v1/policy/diff", .content_type = POLICY_TYPE,
+				 .body = text.data ? (const void *)text.data : "", .body_len = text.len};
+	if ((r = fw_cli_http(cli, &req, &resp)) == FW_OK && cli->json) {
+		fw_cli_print_json(resp.json);
+	} else if (r == FW_OK) {
+		const json_t *sum = json_object_get(resp.json, "summary"), *changes = json_object_get(resp.json, "changes");
+		printf("pending decisions that change: %lld\n",
+		       (long long)json_integer_value(json_object_get(sum, "pending")));
+		if ((r = print_changes(changes, false, "  (none)")) == FW_OK) {
+			printf("\nalready disclosed to members the change would now restrict: %lld\n",
+			       (long long)json_integer_value(json_object_get(sum, "already_disclosed")));
+			r = print_changes(changes, true, "  (none)");
+		}
+		const char *k;
+		json_t *v;
+		printf("\nchanges by kind:");
+		json_object_foreach((json_t *)json_object_get(sum, "by_kind"), k, v)
+			printf(" %s %lld", k, (long long)json_integer_value(v));
+		printf("\n");
+	}
+	rc = fw_cli_finish(r);
+done:
+	fw_cli_resp_cleanup(&resp);
+	fw_buf_cleanup(&text);
+	return rc;
+}
+
+static const struct fw_cli_col explain_cols[] = {
+	{"KIND", "kind", NULL}, {"DECISION", "decision", NULL}, {"RELEASE AT", "release_at", NULL},
+	{"OFFSET", "offset", NULL}, {"LINE", "line", NULL},        {"RULE", "reason", NULL},
+};
+
+static int policy_explain(struct fw_cli *cli, int argc, char **argv)
+{
+	struct fw_cli_args a;
+	struct fw_buf path;
+	json_t *got = NULL;
+	enum fw_err r;
+	int rc = fw_cli_args_parse(cli, &explain_spec, argc, argv, &a);
+	if (rc != FW_CLI_CONTINUE)
+		return rc;
+	fw_buf_init(&path, 1024);
+	const char *kind = fw_cli_arg(&a, "kind");
+	if ((r = fw_buf_puts(&path, "/api/v1/policy/explain")) == FW_OK &&
+	    (r = fw_cli_query(&path, "member", fw_cli_arg(&a, "member"))) == FW_OK &&
+	    (r = fw_cli_query(&path, "advisory", fw_cli_arg(&a, "advisory"))) == FW_OK && kind)
+		r = fw_cli_query(&path, "kind", kind);
+	if (r == FW_OK)
+		r = fw_cli_get_json(cli, fw_buf_str(&path), &got);
+	if (r == FW_OK && cli->json)
+		fw_cli_print_json(got);
+	else if (r == FW_OK)
+		r = fw_cli_print_table(json_object_get(got, "decisions"), explain_cols,
+				       sizeof explain_cols / sizeof explain_cols[0], "no decisions");
+	json_decref(got);
+	fw_buf_cleanup(&path);
+	return fw_cli_finish(r);
+}
+
 static const struct fw_cli_cmd policy_cmds[] = {
 	{"show", policy_show, "print the policy text"},
 	{"versions", policy_versions, "list the policy's versions"},
 	{"check", policy_check, "check a policy file on the server"},
+	{"diff", policy_diff, "what a policy file would change, applying nothing"},
 	{"apply", policy_apply, "apply a policy file as the new version"},
+	{"explain", policy_explain, "why a member gets each kind of an advisory, and when"},
 };
 
 int fw_cli_cmd_policy(struct fw_cli *cli, int argc, char **argv)

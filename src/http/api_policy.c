@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/time.h"
 #include "base/log.h"
 #include "http/internal.h"
 #include "policy/policy.h"
@@ -143,4 +144,82 @@ enum fw_err fw_api_policy_versions(struct fw_req *req, struct fw_resp *resp)
 		}
 	free(vs);
 	return fw_resp_json(resp, fw_json_wrap("versions", arr));
+}
+
+static json_t *change_json(const struct fw_release_change *c)
+{
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:s,s:b,s:o}", "member", c->member_id, "advisory",
+			      c->advisory_id, "kind", fw_kind_name(c->kind), "before",
+			      c->before_withheld ? "withheld" : "release", "before_at",
+			      c->before_withheld ? json_null() : fw_time_to_json(c->before_at), "after",
+			      c->after_withheld ? "withheld" : "release", "after_at",
+			      c->after_withheld ? json_null() : fw_time_to_json(c->after_at), "reason", c->after_reason,
+			      "already_disclosed", c->delivered, "delivered_at",
+			      c->delivered ? fw_time_to_json(c->delivered_at) : json_null());
+	return j;
+}
+
+/* What applying the text would change; applies nothing. */
+enum fw_err fw_api_policy_diff(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_release_change *c = NULL;
+	size_t n = 0, disclosed = 0;
+	enum fw_err r;
+	if ((r = fw_release_diff(req->app->release, (const char *)req->body, req->body_len, &c, &n)) != FW_OK)
+		return r;
+	json_t *arr = json_array(), *by_kind = json_object();
+	for (size_t i = 0; arr && by_kind && i < n; i++) {
+		const char *k = fw_kind_name(c[i].kind);
+		json_int_t was = json_integer_value(json_object_get(by_kind, k));
+		disclosed += c[i].delivered;
+		if (json_array_append_new(arr, change_json(&c[i])) != 0 ||
+		    json_object_set_new(by_kind, k, json_integer(was + 1)) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	free(c);
+	if (!arr || !by_kind) {
+		json_decref(arr);
+		json_decref(by_kind);
+		return FW_ERR_NOMEM;
+	}
+	return fw_resp_json(resp, json_pack("{s:o,s:{s:I,s:I,s:I,s:o}}", "changes", arr, "summary", "changed",
+					    (json_int_t)n, "pending", (json_int_t)(n - disclosed),
+					    "already_disclosed", (json_int_t)disclosed, "by_kind", by_kind));
+}
+
+/* Why a member gets (or not) each kind of an advisory, and when. */
+enum fw_err fw_api_policy_explain(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_policy_decision d[FW_KIND_COUNT];
+	struct fw_advisory a;
+	const char *member = fw_req_query(req, "member"), *advisory = fw_req_query(req, "advisory");
+	const char *kind = fw_req_query(req, "kind");
+	enum fw_kind only = FW_KIND_COUNT;
+	enum fw_err r;
+	if (!member || !advisory)
+		return fw_err_set(FW_ERR_INVALID, "give member and advisory (and optionally kind)");
+	if (kind && (r = fw_kind_parse(kind, &only)) != FW_OK)
+		return r;
+	if ((r = fw_release_explain(req->app->release, member, advisory, d)) != FW_OK)
+		return r;
+	if ((r = fw_store_advisory_get(req->app->store, advisory, &a)) != FW_OK)
+		return r;
+	json_t *arr = json_array();
+	for (int k = 0; arr && k < FW_KIND_COUNT; k++) {
+		if (only != FW_KIND_COUNT && (int)only != k)
+			continue;
+		char off[FW_TIME_BYTES];
+		fw_duration_format(d[k].offset, off);
+		json_t *e = json_pack("{s:s,s:s,s:o,s:s?,s:i,s:s}", "kind", fw_kind_name((enum fw_kind)k), "decision",
+				      d[k].withheld ? "withheld" : "release", "release_at",
+				      d[k].withheld || !a.public_at ? json_null() : fw_time_to_json(a.public_at + d[k].offset),
+				      "offset", d[k].withheld ? NULL : off, "line", d[k].line, "reason", d[k].reason);
+		if (!e || json_array_append_new(arr, e) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	return fw_resp_json(resp, json_pack("{s:s,s:s,s:o}", "member", member, "advisory", a.id, "decisions", arr));
 }

@@ -100,6 +100,8 @@ enum fw_err fw_api_policy_get(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_policy_versions(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_policy_check(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_policy_put(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_policy_diff(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_policy_explain(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_delivery_list(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_delivery_get(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_delivery_copy(struct fw_req *, struct fw_resp *);

@@ -36,6 +36,8 @@ static const struct fw_route routes[] = {
 	{"PUT", "/api/v1/policy", A, false, fw_api_policy_put},
 	{"GET", "/api/v1/policy/versions", A, false, fw_api_policy_versions},
 	{"POST", "/api/v1/policy/check", A, false, fw_api_policy_check},
+	{"POST", "/api/v1/policy/diff", A, false, fw_api_policy_diff},
+	{"GET", "/api/v1/policy/explain", A, false, fw_api_policy_explain},
 	{"GET", "/api/v1/deliveries", A | M, false, fw_api_delivery_list},
 	{"GET", "/api/v1/deliveries/{id}", A | M, false, fw_api_delivery_get},
 	{"GET", "/api/v1/deliveries/{id}/copy", A | M, false, fw_api_delivery_copy},

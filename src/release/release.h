@@ -11,11 +11,13 @@
 #ifndef FW_RELEASE_RELEASE_H
 #define FW_RELEASE_RELEASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
 #include "crypto/crypto.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 #define FW_RELEASE_BATCH 256        /* due pairs taken per store query */
@@ -49,6 +51,37 @@ enum fw_err fw_release_plan(struct fw_release *r, const char *advisory_id, size_
 enum fw_err fw_release_plan_member(struct fw_release *r, const char *member_id) FW_WUR;
 /* Re-plans every scheduled or public advisory (after a policy change). */
 enum fw_err fw_release_replan_all(struct fw_release *r) FW_WUR;
+
+/* --- what a policy change would do ------------------------------------- */
+
+/* One (member, advisory, kind) whose decision a new policy changes. */
+struct fw_release_change {
+	char member_id[FW_MODEL_ID_BYTES];
+	char advisory_id[FW_MODEL_ID_BYTES];
+	enum fw_kind kind;
+	bool before_withheld;
+	int64_t before_at; /* when !before_withheld */
+	bool after_withheld;
+	int64_t after_at; /* when !after_withheld */
+	char after_reason[256];
+	/* Already delivered (some version): the change can no longer take it
+	 * back; listed as "already disclosed" when the new policy would have
+	 * withheld it or released it later than it was. */
+	bool delivered;
+	int64_t delivered_at;
+};
+
+/* Compares the plan of every scheduled or public advisory with what the
+ * policy text would decide; applies nothing. *out (free()) lists every
+ * changed decision: pending ones, and delivered ones the new policy would
+ * now restrict. FW_ERR_INVALID (with the first error) if the text does not
+ * parse. */
+enum fw_err fw_release_diff(struct fw_release *r, const char *policy_text, size_t n,
+			    struct fw_release_change **out, size_t *nout) FW_WUR;
+
+/* The current policy's decision for each kind, for one member and advisory. */
+enum fw_err fw_release_explain(struct fw_release *r, const char *member_id, const char *advisory_id,
+			       struct fw_policy_decision out[FW_KIND_COUNT]) FW_WUR;
 
 /* One pass of the scheduler's work at time now: publishes advisories whose
  * T has come and delivers every due copy. Used by the thread, by tests and
