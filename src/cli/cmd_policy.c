@@ -343,7 +343,11 @@ static enum fw_err print_changes(const json_t *changes, bool disclosed, const ch
 	json_array_foreach(changes, i, c)
 		if (json_is_true(json_object_get(c, "already_disclosed")) == disclosed)
 			json_array_append(sel, c);
-	enum fw_err r = fw_cli_print_table(sel, change_cols, sizeof change_cols / sizeof change_cols[0], empty);
+	enum fw_err r = FW_OK;
+	if (json_array_size(sel) == 0)
+		printf("%s\n", empty);
+	else
+		r = fw_cli_print_table(sel, change_cols, sizeof change_cols / sizeof change_cols[0], empty);
 	json_decref(sel);
 	return r;
 }
