@@ -83,6 +83,7 @@ int fw_cli_cmd_fetch(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_clock(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_whoami(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_program(struct fw_cli *cli, int argc, char **argv);
+int fw_cli_cmd_demo(struct fw_cli *cli, int argc, char **argv);
 
 /* --- options (args.c) --------------------------------------------------- */
 

@@ -11,15 +11,16 @@
 static const struct fw_cli_cmd commands[] = {
 	{"member", fw_cli_cmd_member, "add, list, show, update, suspend, reinstate or expel members"},
 	{"token", fw_cli_cmd_token, "create, list or revoke API tokens"},
-	{"advisory", fw_cli_cmd_advisory, "create, list, show, update or schedule advisories"},
+	{"advisory", fw_cli_cmd_advisory, "create, list, show, update, schedule or expedite advisories"},
 	{"artifact", fw_cli_cmd_artifact, "add or list the artifacts of an advisory"},
 	{"plan", fw_cli_cmd_plan, "who gets which artifact of an advisory when, and why"},
 	{"deliveries", fw_cli_cmd_deliveries, "list the sealed copies delivered"},
-	{"policy", fw_cli_cmd_policy, "show, list, check or apply the release policy"},
+	{"policy", fw_cli_cmd_policy, "show, check, diff, apply or explain the release policy"},
 	{"fetch", fw_cli_cmd_fetch, "member: download, verify and decrypt new copies"},
 	{"clock", fw_cli_cmd_clock, "show or move the server's simulated clock"},
 	{"whoami", fw_cli_cmd_whoami, "the role and member of the token in use"},
 	{"program", fw_cli_cmd_program, "the program's public signing key and the server's URL"},
+	{"demo", fw_cli_cmd_demo, "the ToolShell story, narrated, on a simulated clock"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

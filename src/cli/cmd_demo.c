@@ -1,0 +1,526 @@
+/* forewarn demo: the ToolShell story of 2025, told step by step against a
+ * real forewarnd on a simulated clock.
+ *
+ * Six partner organisations in three tiers are told about a SharePoint
+ * remote code execution ahead of its public release; a week before, the
+ * operator learns that members in jurisdictions that must report
+ * vulnerabilities to their government are a risk, and withholds the
+ * proof-of-concept from them at once. Every step checks what happened
+ * against what the story says, so the demo doubles as an end-to-end test:
+ * it exits 1 at the first surprise. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/cmd.h"
+#include "cli/http.h"
+#include "cli/out.h"
+#include "crypto/crypto.h"
+
+#define T_PUBLIC "2025-07-08T17:00:00Z"
+#define START "2025-06-20T00:00:00Z"
+#define WAIT_TENTHS 150 /* how long a wave may take to be delivered */
+
+static const struct fw_cli_opt demo_opts[] = {
+	{"keep", NULL, false, false, "keep the temporary directory (server data, keys, fetched copies)"},
+	{NULL, NULL, false, false, NULL},
+};
+static const struct fw_cli_spec demo_spec = {
+	"demo", "", 0, 0, demo_opts,
+	"Tells the ToolShell story against a forewarnd on a simulated clock: tiers told\n"
+	"14, 5 and 1 days ahead, a restriction applied a week before the release, copies\n"
+	"fetched and verified. Without a token it starts its own server on a temporary\n"
+	"directory; with one (FOREWARN_TOKEN…) it uses that server, which must run a\n"
+	"simulated clock set before " START "."};
+
+static const char *const policy_tiers =
+	"# Three tiers, told 14, 5 and 1 days before the public release T.\n"
+	"tier validate { grant all at T-14d }\n"
+	"tier ans { grant summary, detection, poc at T-5d }\n"
+	"tier entry { grant summary at T-1d }\n";
+
+static const char *const policy_restricted =
+	"# Three tiers, told 14, 5 and 1 days before the public release T.\n"
+	"tier validate { grant all at T-14d }\n"
+	"tier ans { grant summary, detection, poc at T-5d }\n"
+	"tier entry { grant summary at T-1d }\n"
+	"\n"
+	"# Members whose law makes them report vulnerabilities to their government\n"
+	"# get no proof-of-concept, and everything else only at public release.\n"
+	"set mandatory_reporting = [CN]\n"
+	"restrict mandatory-reporting when member.jurisdiction in mandatory_reporting {\n"
+	"  withhold poc\n"
+	"  delay all until T\n"
+	"}\n";
+
+static const struct {
+	const char *id, *name, *tier, *jurisdiction;
+} members[] = {
+	{"contoso", "Contoso Defender", "validate", "US"},
+	{"fabrikam", "Fabrikam Security", "validate", "CN"},
+	{"northwind", "Northwind Antivirus", "ans", "DE"},
+	{"tailspin", "Tailspin Threat Labs", "ans", "CN"},
+	{"adatum", "Adatum Networks", "entry", "GB"},
+	{"litware", "Litware Endpoint", "entry", "FR"},
+};
+#define NMEMBERS (sizeof members / sizeof members[0])
+
+static const struct {
+	const char *kind, *text;
+} artifacts[] = {
+	{"summary", "# ToolShell: SharePoint Server remote code execution\n\n"
+		    "An unauthenticated attacker can run code on on-premises SharePoint Server.\n"},
+	{"description", "Deserialisation of untrusted data in SharePoint Server lets a network\n"
+			"attacker execute code without authentication (CVE-2025-53770).\n"},
+	{"detection", "title: ToolShell exploitation attempt\n"
+		      "detection: POST /_layouts/15/ToolPane.aspx with Referer /_layouts/SignOut.aspx\n"},
+	{"poc", "# proof of concept (demo text, harmless)\n"
+		"print('POST /_layouts/15/ToolPane.aspx?DisplayMode=Edit')\n"},
+};
+
+struct demo {
+	struct fw_cli *cli; /* the operator */
+	char dir[PATH_MAX];
+	pid_t server;       /* 0 when using someone else's server */
+	int failures;
+};
+
+static void say(const char *fmt, ...) FW_PRINTF(1, 2);
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* A surprise: the story did not go as told. */
+static enum fw_err expect(struct demo *d, bool ok, const char *what)
+{
+	if (ok)
+		return FW_OK;
+	d->failures++;
+	return fw_err_set(FW_ERR_STATE, "the story went wrong: %s", what);
+}
+
+static enum fw_err post(struct demo *d, const char *path, const char *json_text, json_t **got)
+{
+	json_error_t e;
+	json_t *body = json_loads(json_text, 0, &e), *ans = NULL;
+	if (!body)
+		return fw_err_set(FW_ERR_INTERNAL, "demo JSON: %s", e.text);
+	enum fw_err r = fw_cli_send_json(d->cli, "POST", path, body, &ans);
+	json_decref(body);
+	if (r == FW_OK && got)
+		*got = ans;
+	else
+		json_decref(ans);
+	return r;
+}
+
+static enum fw_err put_policy(struct demo *d, const char *text, const char *comment)
+{
+	struct fw_buf path;
+	struct fw_cli_resp resp;
+	enum fw_err r;
+	fw_buf_init(&path, 1024);
+	fw_cli_resp_init(&resp);
+	if ((r = fw_buf_puts(&path, "/api/v1/policy")) == FW_OK &&
+	    (r = fw_cli_query(&path, "comment", comment)) == FW_OK) {
+		struct fw_cli_req req = {.method = "PUT", .path = fw_buf_str(&path),
+					 .content_type = "text/plain; charset=utf-8", .body = text,
+					 .body_len = strlen(text)};
+		r = fw_cli_http(d->cli, &req, &resp);
+	}
+	fw_cli_resp_cleanup(&resp);
+	fw_buf_cleanup(&path);
+	return r;
+}
+
+/* "kind,kind" of what member has been given, sorted by kind name. */
+static enum fw_err kinds_of(struct demo *d, const char *member, char *out, size_t n)
+{
+	struct fw_buf path;
+	json_t *got = NULL;
+	enum fw_err r;
+	const char *names[] = {"description", "detection", "indicators", "mitigation", "poc", "summary"};
+	fw_buf_init(&path, 512);
+	out[0] = '\0';
+	if ((r = fw_cli_path(&path, "/api/v1/deliveries?member=", member, "")) == FW_OK &&
+	    (r = fw_cli_get_json(d->cli, fw_buf_str(&path), &got)) == FW_OK) {
+		for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+			size_t i;
+			json_t *row;
+			bool has = false;
+			json_array_foreach(json_object_get(got, "deliveries"), i, row)
+				has |= strcmp(fw_cli_jstr(row, "kind") ? fw_cli_jstr(row, "kind") : "", names[k]) == 0;
+			if (has)
+				snprintf(out + strlen(out), n - strlen(out), "%s%s", out[0] ? "," : "", names[k]);
+		}
+	}
+	json_decref(got);
+	fw_buf_cleanup(&path);
+	return r;
+}
+
+static void nap(void)
+{
+	struct timespec ts = {0, 100 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+}
+
+/* Moves the clock and waits until every member holds what the story says. */
+static enum fw_err wave(struct demo *d, const char *when, const char *const expected[NMEMBERS])
+{
+	char body[96], got[128];
+	enum fw_err r;
+	snprintf(body, sizeof body, "{\"set\":\"%s\"}", when);
+	if ((r = post(d, "/api/v1/clock", body, NULL)) != FW_OK)
+		return r;
+	for (int t = 0; t < WAIT_TENTHS; t++) {
+		bool all = true;
+		for (size_t i = 0; i < NMEMBERS && all; i++) {
+			if ((r = kinds_of(d, members[i].id, got, sizeof got)) != FW_OK)
+				return r;
+			all = strcmp(got, expected[i]) == 0;
+		}
+		if (all)
+			break;
+		nap();
+	}
+	for (size_t i = 0; i < NMEMBERS; i++) {
+		if ((r = kinds_of(d, members[i].id, got, sizeof got)) != FW_OK)
+			return r;
+		say("    %-10s (%-8s %s) holds: %s", members[i].id, members[i].tier, members[i].jurisdiction,
+		    got[0] ? got : "nothing");
+		if (strcmp(got, expected[i]) != 0) {
+			char what[256];
+			snprintf(what, sizeof what, "%s should hold [%s], holds [%s]", members[i].id, expected[i], got);
+			return expect(d, false, what);
+		}
+	}
+	return FW_OK;
+}
+
+/* --- its own server ------------------------------------------------------ */
+
+/* forewarnd is looked for beside this program, then on PATH. */
+static void server_path(char out[PATH_MAX])
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	snprintf(out, PATH_MAX, "forewarnd");
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	char candidate[PATH_MAX + 16];
+	snprintf(candidate, sizeof candidate, "%s/forewarnd", self);
+	if (access(candidate, X_OK) == 0 && strlen(candidate) < PATH_MAX)
+		snprintf(out, PATH_MAX, "%s", candidate);
+}
+
+static enum fw_err start_server(struct demo *d, char *url, size_t url_bytes)
+{
+	char exe[PATH_MAX], data[PATH_MAX + 8], log[PATH_MAX + 16];
+	int fds[2];
+	server_path(exe);
+	snprintf(data, sizeof data, "%s/server", d->dir);
+	snprintf(log, sizeof log, "%s/server.log", d->dir);
+	if (pipe(fds) != 0)
+		return fw_err_set(FW_ERR_IO, "pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		return fw_err_set(FW_ERR_IO, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fds[1], STDOUT_FILENO);
+		if (logfd >= 0)
+			dup2(logfd, STDERR_FILENO);
+		close(fds[0]);
+		execl(exe, exe, "--data", data, "--listen", "127.0.0.1:0", "--simulated-clock", START, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	d->server = pid;
+	FILE *out = fdopen(fds[0], "r");
+	char line[512];
+	enum fw_err r = fw_err_set(FW_ERR_UNAVAILABLE, "%s did not start (see %s)", exe, log);
+	while (out && fgets(line, sizeof line, out)) {
+		const char *at = strstr(line, "listening on ");
+		if (!at)
+			continue;
+		at += strlen("listening on ");
+		size_t n = strcspn(at, " \n");
+		if (n < url_bytes) {
+			memcpy(url, at, n);
+			url[n] = '\0';
+			r = FW_OK;
+		}
+		break;
+	}
+	if (out)
+		fclose(out);
+	return r;
+}
+
+static void stop_server(struct demo *d)
+{
+	if (d->server <= 0)
+		return;
+	kill(d->server, SIGTERM);
+	waitpid(d->server, NULL, 0);
+	d->server = 0;
+}
+
+/* --- the story ----------------------------------------------------------- */
+
+static enum fw_err act_one(struct demo *d)
+{
+	char body[512], ident[FW_CRYPTO_AGE_IDENTITY_BYTES], rcp[FW_CRYPTO_AGE_RECIPIENT_BYTES], path[PATH_MAX + 64];
+	enum fw_err r;
+
+	say("\n1. The operator writes the policy: tier validate hears everything 14 days before the\n"
+	    "   public release T, tier ans gets summary, detection and proof-of-concept 5 days before,\n"
+	    "   tier entry the summary 1 day before. Nothing else is granted (default deny).");
+	if ((r = put_policy(d, policy_tiers, "three tiers")) != FW_OK)
+		return r;
+	say("\n2. Six partners join, each with its own age key (two of them in CN):");
+	for (size_t i = 0; i < NMEMBERS; i++) {
+		if ((r = fw_age_keygen(rcp, ident)) != FW_OK)
+			return r;
+		snprintf(path, sizeof path, "%s/%s.key", d->dir, members[i].id);
+		if ((r = fw_cli_file_write_atomic(path, ident, strlen(ident), 0600)) != FW_OK)
+			return r;
+		fw_crypto_wipe(ident, sizeof ident);
+		snprintf(body, sizeof body,
+			 "{\"id\":\"%s\",\"name\":\"%s\",\"tier\":\"%s\",\"jurisdiction\":\"%s\",\"age_recipient\":\"%s\"}",
+			 members[i].id, members[i].name, members[i].tier, members[i].jurisdiction, rcp);
+		if ((r = post(d, "/api/v1/members", body, NULL)) != FW_OK)
+			return r;
+		say("    %-10s %-22s tier %-8s %s", members[i].id, members[i].name, members[i].tier,
+		    members[i].jurisdiction);
+	}
+	say("\n3. The vendor writes the advisory: SharePoint remote code execution (ToolShell),\n"
+	    "   CVE-2025-53770, CVSS 9.8, public on " T_PUBLIC ", with four artifacts.");
+	if ((r = post(d, "/api/v1/advisories",
+		      "{\"id\":\"toolshell\",\"title\":\"SharePoint remote code execution (ToolShell)\","
+		      "\"cves\":[\"CVE-2025-53770\"],\"products\":[\"SharePoint Server 2019\"],"
+		      "\"cvss_vector\":\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\",\"public_at\":\"" T_PUBLIC "\"}",
+		      NULL)) != FW_OK)
+		return r;
+	for (size_t i = 0; i < sizeof artifacts / sizeof artifacts[0]; i++) {
+		struct fw_cli_resp resp;
+		char p[128];
+		snprintf(p, sizeof p, "/api/v1/advisories/toolshell/artifacts/%s", artifacts[i].kind);
+		struct fw_cli_req req = {.method = "POST", .path = p, .content_type = "text/plain; charset=utf-8",
+					 .body = artifacts[i].text, .body_len = strlen(artifacts[i].text)};
+		fw_cli_resp_init(&resp);
+		r = fw_cli_http(d->cli, &req, &resp);
+		fw_cli_resp_cleanup(&resp);
+		if (r != FW_OK)
+			return r;
+	}
+	json_t *got = NULL;
+	if ((r = post(d, "/api/v1/advisories/toolshell/schedule", "{}", &got)) != FW_OK)
+		return r;
+	say("    scheduled: %lld releases planned, %lld (member, kind) pairs withheld",
+	    (long long)json_integer_value(json_object_get(got, "planned")),
+	    (long long)json_integer_value(json_object_get(got, "withheld")));
+	json_decref(got);
+	return FW_OK;
+}
+
+static enum fw_err act_two(struct demo *d)
+{
+	static const char *const t14[NMEMBERS] = {"description,detection,poc,summary",
+						  "description,detection,poc,summary", "", "", "", ""};
+	enum fw_err r;
+	say("\n4. 2025-06-24, T-14d: the first wave. Only tier validate is told, everything:");
+	if ((r = wave(d, "2025-06-24T17:00:00Z", t14)) != FW_OK)
+		return r;
+
+	say("\n5. 2025-07-01: word comes that members who must report vulnerabilities to their\n"
+	    "   government are a risk. The operator drafts a restriction: no proof-of-concept\n"
+	    "   for them, and everything else only at T. First, what would it change?");
+	if ((r = post(d, "/api/v1/clock", "{\"set\":\"2025-07-01T09:00:00Z\"}", NULL)) != FW_OK)
+		return r;
+	struct fw_cli_resp resp;
+	struct fw_cli_req req = {.method = "POST", .path = "/api/v1/policy/diff",
+				 .content_type = "text/plain; charset=utf-8", .body = policy_restricted,
+				 .body_len = strlen(policy_restricted)};
+	fw_cli_resp_init(&resp);
+	if ((r = fw_cli_http(d->cli, &req, &resp)) != FW_OK) {
+		fw_cli_resp_cleanup(&resp);
+		return r;
+	}
+	size_t i, pending = 0, disclosed = 0;
+	json_t *c;
+	json_array_foreach(json_object_get(resp.json, "changes"), i, c) {
+		bool old = json_is_true(json_object_get(c, "already_disclosed"));
+		const char *was = fw_cli_jstr(c, "before_at"), *will = fw_cli_jstr(c, "after_at");
+		say("    %-10s %-12s %-20s -> %-20s%s", fw_cli_jstr(c, "member"), fw_cli_jstr(c, "kind"),
+		    was ? was : "withheld", will ? will : "withheld", old ? "  (already disclosed on the 24th)" : "");
+		pending += !old;
+		disclosed += old;
+		/* Only CN members may change. */
+		const char *m = fw_cli_jstr(c, "member");
+		if (!m || (strcmp(m, "fabrikam") != 0 && strcmp(m, "tailspin") != 0))
+			r = expect(d, false, "the restriction would change a member outside CN");
+	}
+	fw_cli_resp_cleanup(&resp);
+	if (r != FW_OK)
+		return r;
+	say("    %zu pending decisions change (indicators and mitigation count too: they may still be\n"
+	    "    written); %zu copies were already disclosed to fabrikam on the 24th and cannot be recalled.",
+	    pending, disclosed);
+	if ((r = expect(d, pending == 5 && disclosed == 4, "the diff should list 5 pending changes, all in CN, "
+							 "and 4 copies already disclosed to fabrikam")) != FW_OK)
+		return r;
+	say("    The operator applies it; scheduled releases follow at once.");
+	return put_policy(d, policy_restricted, "withhold poc from mandatory_reporting; the rest at T");
+}
+
+static enum fw_err act_three(struct demo *d)
+{
+	static const char *const t5[NMEMBERS] = {"description,detection,poc,summary",
+						 "description,detection,poc,summary", "detection,poc,summary", "", "", ""};
+	static const char *const t1[NMEMBERS] = {"description,detection,poc,summary",
+						 "description,detection,poc,summary", "detection,poc,summary", "",
+						 "summary", "summary"};
+	static const char *const t0[NMEMBERS] = {"description,detection,poc,summary",
+						 "description,detection,poc,summary", "detection,poc,summary",
+						 "detection,summary", "summary", "summary"};
+	json_t *got = NULL;
+	enum fw_err r;
+	say("\n6. 2025-07-03, T-5d: tier ans is told; tailspin (CN) now waits for T:");
+	if ((r = wave(d, "2025-07-03T17:00:00Z", t5)) != FW_OK)
+		return r;
+	say("\n7. 2025-07-07, T-1d: tier entry gets the summary:");
+	if ((r = wave(d, "2025-07-07T17:00:00Z", t1)) != FW_OK)
+		return r;
+	say("\n8. 2025-07-08, T: the advisory is public; tailspin gets summary and detection, never the poc:");
+	if ((r = wave(d, T_PUBLIC, t0)) != FW_OK)
+		return r;
+	say("\n9. Why did tailspin get no proof-of-concept? The operator asks:");
+	if ((r = fw_cli_get_json(d->cli, "/api/v1/policy/explain?member=tailspin&advisory=toolshell&kind=poc",
+				 &got)) != FW_OK)
+		return r;
+	json_t *dec = json_array_get(json_object_get(got, "decisions"), 0);
+	const char *reason = fw_cli_jstr(dec, "reason");
+	say("    poc: %s — %s", fw_cli_jstr(dec, "decision"), reason ? reason : "?");
+	r = expect(d, reason && strstr(reason, "mandatory-reporting"), "explain should name the restriction");
+	json_decref(got);
+	return r;
+}
+
+/* The member side: northwind fetches, verifies and decrypts with its key. */
+static enum fw_err act_four(struct demo *d)
+{
+	json_t *got = NULL;
+	enum fw_err r;
+	say("\n10. Northwind fetches its copies, checks the program's signature and decrypts them:");
+	if ((r = post(d, "/api/v1/tokens", "{\"role\":\"member\",\"member\":\"northwind\",\"label\":\"demo\"}", &got)) !=
+	    FW_OK)
+		return r;
+	struct fw_cli member = *d->cli;
+	const char *tok = fw_cli_jstr(got, "token");
+	snprintf(member.token, sizeof member.token, "%s", tok ? tok : "");
+	member.token_loaded = true;
+	member.token_source = "the demo's member token";
+	member.json = false;
+	json_decref(got);
+	char out[PATH_MAX + 16], key[PATH_MAX + 16];
+	snprintf(out, sizeof out, "%s/northwind-inbox", d->dir);
+	snprintf(key, sizeof key, "%s/northwind.key", d->dir);
+	char *argv[] = {"fetch", "--out", out, "--identity", key, NULL};
+	int rc = fw_cli_cmd_fetch(&member, 5, argv);
+	fw_crypto_wipe(member.token, sizeof member.token);
+	return expect(d, rc == FW_CLI_EXIT_OK, "northwind's fetch should verify and decrypt every copy");
+}
+
+static enum fw_err tell(struct demo *d)
+{
+	json_t *prog = NULL;
+	enum fw_err r;
+	if ((r = fw_cli_get_json_anon(d->cli, "/api/v1/program", &prog)) != FW_OK)
+		return r;
+	bool simulated = json_is_true(json_object_get(prog, "simulated_clock"));
+	json_decref(prog);
+	if (!simulated)
+		return fw_err_set(FW_ERR_STATE, "the server at %s runs on the real clock; the demo needs "
+						"forewarnd --simulated-clock " START, d->cli->url);
+	if ((r = act_one(d)) != FW_OK || (r = act_two(d)) != FW_OK || (r = act_three(d)) != FW_OK ||
+	    (r = act_four(d)) != FW_OK)
+		return r;
+	say("\nThe story went as told: every member got exactly what the policy granted, when it\n"
+	    "granted it, and the restriction applied at once to a release already under way.");
+	return FW_OK;
+}
+
+int fw_cli_cmd_demo(struct fw_cli *cli, int argc, char **argv)
+{
+	struct fw_cli_args a;
+	struct demo d = {.cli = cli};
+	char url[256];
+	const char *tok = "";
+	enum fw_err r;
+	int rc = fw_cli_args_parse(cli, &demo_spec, argc, argv, &a);
+	if (rc != FW_CLI_CONTINUE)
+		return rc;
+	const char *tmp = getenv("TMPDIR");
+	snprintf(d.dir, sizeof d.dir, "%s/forewarn-demo.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(d.dir)) {
+		fw_cli_error("cannot create a temporary directory: %s", strerror(errno));
+		return FW_CLI_EXIT_FAIL;
+	}
+	struct fw_cli own = *cli;
+	if (fw_cli_token(cli, &tok) != FW_OK || !tok[0]) {
+		if ((r = start_server(&d, url, sizeof url)) != FW_OK)
+			goto out;
+		char tokfile[PATH_MAX + 32];
+		snprintf(tokfile, sizeof tokfile, "%s/server/admin.token", d.dir);
+		snprintf(own.url_buf, sizeof own.url_buf, "%s", url);
+		own.url = own.url_buf;
+		own.token_file = NULL;
+		own.token_loaded = false;
+		setenv("FOREWARN_TOKEN_FILE", tokfile, 1);
+		unsetenv("FOREWARN_TOKEN");
+		d.cli = &own;
+		say("Started forewarnd on %s with a simulated clock at " START " (data in %s).", url, d.dir);
+	} else {
+		say("Using the server at %s.", cli->url);
+	}
+	r = tell(&d);
+out:
+	stop_server(&d);
+	fw_cli_wipe(&own);
+	if (fw_cli_arg(&a, "keep")) {
+		say("Kept %s.", d.dir);
+	} else {
+		char *rm[] = {"rm", "-rf", d.dir, NULL};
+		pid_t pid = fork();
+		if (pid == 0) {
+			execvp("rm", rm);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	return fw_cli_finish(r);
+}
