@@ -3,8 +3,8 @@
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang
-      libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev
-      libcmocka-dev age minisign openssl curl jq)
+      libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
+      libcmocka-dev age minisign openssl curl jq postgresql)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -233,8 +233,9 @@ enum fw_err fwd_config_validate(const struct fwd_config *cfg)
 		if (fw_time_parse(cfg->simulated_clock, &t) != FW_OK)
 			return fw_err_set(FW_ERR_INVALID, "option simulated-clock: not an RFC 3339 time");
 	}
-	if (cfg->db[0] && strncmp(cfg->db, "sqlite:", 7) != 0)
-		return fw_err_set(FW_ERR_INVALID, "option db: only sqlite:PATH is supported in this version");
+	if (cfg->db[0] && strncmp(cfg->db, "sqlite:", 7) != 0 && strncmp(cfg->db, "postgresql://", 13) != 0 &&
+	    strncmp(cfg->db, "postgres://", 11) != 0)
+		return fw_err_set(FW_ERR_INVALID, "option db: give sqlite:PATH or postgresql://…");
 	return FW_OK;
 }
 

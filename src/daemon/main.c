@@ -81,8 +81,9 @@ static enum fw_err start(const struct fwd_config *cfg, struct fwd_keys *keys, st
 		snprintf(db, sizeof db, "%s", cfg->db);
 	else
 		snprintf(db, sizeof db, "sqlite:%s/forewarn.db", cfg->data);
+	/* The store's own message names the database with any password masked. */
 	if ((r = fw_store_open(db, &run->store)) != FW_OK)
-		return fw_err_set(r, "cannot open the database %s: %s", db, fw_err_detail());
+		return fw_err_set(r, "cannot open the database: %s", fw_err_detail());
 	if ((r = maybe_admin_token(cfg, run->store, keys, &admin)) != FW_OK)
 		return r;
 	struct fw_release_config rc = {.store = run->store, .sign_key = &keys->sign, .master_key = keys->master};

@@ -76,5 +76,7 @@ struct fw_store {
 
 /* path is a file name (the "sqlite:" prefix already removed). */
 enum fw_err fw_store_sqlite_open(const char *path, struct fw_store **out) FW_WUR;
+/* url is the whole postgresql:// (or postgres://) connection URL. */
+enum fw_err fw_store_pg_open(const char *url, struct fw_store **out) FW_WUR;
 
 #endif

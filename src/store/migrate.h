@@ -11,5 +11,7 @@ struct fw_migration {
 
 extern const struct fw_migration fw_migrations_sqlite[];
 extern const unsigned fw_migrations_sqlite_count;
+extern const struct fw_migration fw_migrations_pg[];
+extern const unsigned fw_migrations_pg_count;
 
 #endif

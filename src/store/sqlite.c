@@ -473,7 +473,7 @@ static enum fw_err create_private(const char *path)
 		if (strerror_r(errno, why, sizeof why) != 0)
 			why[0] = '\0';
 		fw_log_error("store", "cannot open database file %s: %s", path, why);
-		return fw_err_set(FW_ERR_IO, "cannot open the database file");
+		return fw_err_set(FW_ERR_IO, "cannot open the database file %s: %s", path, why);
 	}
 	close(fd);
 	return FW_OK;

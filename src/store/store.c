@@ -8,6 +8,7 @@
 #include "store/backend.h"
 #include "store/store.h"
 
+
 static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
 enum fw_err fw_store_open(const char *url, struct fw_store **out)
@@ -15,7 +16,7 @@ enum fw_err fw_store_open(const char *url, struct fw_store **out)
 	if (!url || !*url)
 		return fw_err_set(FW_ERR_INVALID, "database URL is empty");
 	if (has_prefix(url, "postgresql://") || has_prefix(url, "postgres://"))
-		return fw_err_set(FW_ERR_UNSUPPORTED, "PostgreSQL is not supported by this build yet");
+		return fw_store_pg_open(url, out);
 	if (has_prefix(url, "sqlite:")) {
 		const char *path = url + strlen("sqlite:");
 		if (!*path)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -56,15 +57,33 @@ static void artifact(struct ctx *c, enum fw_kind kind, const char *text)
 	assert_int_equal(fw_release_artifact_add(c->rel, &a, (const uint8_t *)text, strlen(text)), FW_OK);
 }
 
+/* A new, empty database for one test: a file in a new temporary directory
+ * (dir), or, when FW_TEST_DB is a PostgreSQL URL, a new schema of that
+ * database (dir ""): the store creates the schema its search_path names.
+ * Planning covers every member and the policy is global, so these tests
+ * cannot share a database the way test_store's do. */
+static void fresh_db(char dir[64], char *url, size_t n)
+{
+	static unsigned seq;
+	const char *env = getenv("FW_TEST_DB");
+	dir[0] = '\0';
+	if (env && (strncmp(env, "postgresql://", 13) == 0 || strncmp(env, "postgres://", 11) == 0)) {
+		snprintf(url, n, "%s%coptions=-csearch_path%%3Dfwt_rel_%lld_%ld_%u", env, strchr(env, '?') ? '&' : '?',
+			 (long long)time(NULL), (long)getpid(), ++seq);
+		return;
+	}
+	snprintf(dir, 64, "/tmp/fwrel.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(url, n, "sqlite:%s/db", dir);
+}
+
 static int setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof *c);
-	char url[128];
+	char url[512];
 	assert_int_equal(fw_crypto_init(), FW_OK);
 	fw_log_set_level(FW_LOG_ERROR);
-	snprintf(c->dir, sizeof c->dir, "/tmp/fwrel.XXXXXX");
-	assert_non_null(mkdtemp(c->dir));
-	snprintf(url, sizeof url, "sqlite:%s/db", c->dir);
+	fresh_db(c->dir, url, sizeof url);
 	assert_int_equal(fw_store_open(url, &c->s), FW_OK);
 	assert_int_equal(fw_minisign_keygen(&c->sk), FW_OK);
 	fw_crypto_random(c->master, sizeof c->master);
@@ -269,11 +288,9 @@ static void test_no_policy_refuses_plan(void **state)
 {
 	(void)state;
 	struct ctx c2;
-	char url[128];
+	char url[512];
 	memset(&c2, 0, sizeof c2);
-	snprintf(c2.dir, sizeof c2.dir, "/tmp/fwrel.XXXXXX");
-	assert_non_null(mkdtemp(c2.dir));
-	snprintf(url, sizeof url, "sqlite:%s/db", c2.dir);
+	fresh_db(c2.dir, url, sizeof url);
 	assert_int_equal(fw_store_open(url, &c2.s), FW_OK);
 	struct fw_release_config rc = {.store = c2.s, .sign_key = &c2.sk, .master_key = c2.master};
 	assert_int_equal(fw_release_new(&rc, &c2.rel), FW_OK);

@@ -55,11 +55,18 @@ static void rm_dir(const char *dir)
 }
 
 /* A database URL; name picks another file in the test's directory, so a
- * test can open a database nobody has opened yet. */
+ * test can open a database nobody has opened yet. On PostgreSQL another
+ * name is a new schema of the FW_TEST_DB database (the store creates the
+ * schema its search_path names), so that such a test sees a new database
+ * there too. */
 static void db_url(const struct ctx *c, const char *name, char *out, size_t n)
 {
 	const char *env = getenv("FW_TEST_DB");
-	if (env && *env)
+	bool pg = env && (strncmp(env, "postgresql://", 13) == 0 || strncmp(env, "postgres://", 11) == 0);
+	if (pg && strcmp(name, "main") != 0)
+		snprintf(out, n, "%s%coptions=-csearch_path%%3Dfwt_%s_%lld_%ld_%u", env, strchr(env, '?') ? '&' : '?',
+			 name, (long long)time(NULL), (long)getpid(), test_seq);
+	else if (env && *env)
 		snprintf(out, n, "%s", env);
 	else
 		snprintf(out, n, "sqlite:%s/%s.db", c->dir, name);
