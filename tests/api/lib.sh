@@ -40,7 +40,16 @@ finish() {
 start_daemon() {
 	local data=$1
 	shift
-	"$FWD" --data "$data" --listen 127.0.0.1:0 "$@" >"$TMP/daemon.out" 2>>"$TMP/daemon.log" &
+	local db=()
+	if [ -n "${FW_API_DB:-}" ]; then
+		# The same data directory always gets the same schema, so a restart
+		# finds its database again; another directory starts empty.
+		local schema sep="?"
+		schema="t_$(printf '%s' "$data" | sha256sum | cut -c1-16)"
+		case "$FW_API_DB" in *\?*) sep="&" ;; esac
+		db=(--db "${FW_API_DB}${sep}options=-csearch_path%3D${schema}")
+	fi
+	"$FWD" --data "$data" --listen 127.0.0.1:0 "${db[@]}" "$@" >"$TMP/daemon.out" 2>>"$TMP/daemon.log" &
 	PID=$!
 	for _ in $(seq 1 100); do
 		grep -q 'listening on' "$TMP/daemon.out" 2>/dev/null && break
