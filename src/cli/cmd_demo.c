@@ -220,19 +220,20 @@ static enum fw_err wave(struct demo *d, const char *when, const char *const expe
 static void server_path(char out[PATH_MAX])
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
 	snprintf(out, PATH_MAX, "forewarnd");
-	if (n <= 0)
+	if (len <= 0)
 		return;
-	self[n] = '\0';
+	self[len] = '\0';
 	char *slash = strrchr(self, '/');
 	if (!slash)
 		return;
 	*slash = '\0';
 	char candidate[PATH_MAX + 16];
 	snprintf(candidate, sizeof candidate, "%s/forewarnd", self);
-	if (access(candidate, X_OK) == 0 && strlen(candidate) < PATH_MAX)
-		snprintf(out, PATH_MAX, "%s", candidate);
+	size_t n = strlen(candidate);
+	if (n < PATH_MAX && access(candidate, X_OK) == 0)
+		memcpy(out, candidate, n + 1);
 }
 
 static enum fw_err start_server(struct demo *d, char *url, size_t url_bytes)

@@ -101,4 +101,59 @@ enum fw_err fw_age_seal(const uint8_t recipient_pk[32], const uint8_t *pt, size_
 enum fw_err fw_age_open(const uint8_t identity_sk[32], const uint8_t *file, size_t n,
 			struct fw_buf *out) FW_WUR;
 
+/* --- raw Ed25519, gather SHA-256, standard base64 ----------------------- */
+/* For the C2SP formats of src/tlog (signed notes, checkpoints, cosignatures),
+ * which sign the message itself (not a prehash) and use padded standard
+ * base64 (RFC 4648 §4). Implemented in src/crypto/ed25519.c. */
+#define FW_CRYPTO_ED25519_SIG_BYTES 64
+#define FW_CRYPTO_ED25519_SEED_BYTES 32
+
+/* One piece of a message hashed by fw_crypto_sha256_v. */
+struct fw_crypto_piece {
+	const void *p;
+	size_t n;
+};
+
+/* SHA-256 of the concatenation of n pieces (no copy is made). */
+void fw_crypto_sha256_v(const struct fw_crypto_piece *pieces, size_t n,
+			uint8_t out[FW_CRYPTO_HASH_BYTES]);
+/* Pure Ed25519 (RFC 8032) signature of msg with the 64-byte secret of k
+ * (only k->sk is used). Deterministic. */
+void fw_crypto_ed25519_sign(const struct fw_sign_key *k, const uint8_t *msg, size_t n,
+			    uint8_t sig[FW_CRYPTO_ED25519_SIG_BYTES]);
+/* True iff sig is a valid Ed25519 signature of msg by pk. libsodium's checks
+ * apply: canonical S, no small-order public key or R. */
+bool fw_crypto_ed25519_verify(const uint8_t pk[FW_CRYPTO_SIGN_PK_BYTES], const uint8_t *msg,
+			      size_t n, const uint8_t sig[FW_CRYPTO_ED25519_SIG_BYTES]);
+/* The key pair of an RFC 8032 seed, into out->pk and out->sk (key_id is
+ * zeroed). For known-answer tests and keys kept as seeds. */
+void fw_crypto_ed25519_from_seed(const uint8_t seed[FW_CRYPTO_ED25519_SEED_BYTES],
+				 struct fw_sign_key *out);
+/* Characters of the padded base64 of n bytes (no NUL). */
+size_t fw_crypto_base64_len(size_t n);
+/* Padded standard base64 of in[0..n), NUL-terminated; FW_ERR_TOO_LARGE if
+ * out_bytes cannot hold it and the NUL. */
+enum fw_err fw_crypto_base64_encode(const uint8_t *in, size_t n, char *out,
+				    size_t out_bytes) FW_WUR;
+/* Decodes s[0..len), which must be the canonical padded encoding of some
+ * bytes (no whitespace, zero trailing bits), into out. FW_ERR_INVALID when it
+ * is not, FW_ERR_TOO_LARGE when the result would pass out_bytes. On success
+ * *out_len is the decoded length. */
+enum fw_err fw_crypto_base64_decode(const char *s, size_t len, uint8_t *out, size_t out_bytes,
+				    size_t *out_len) FW_WUR;
+
+/* --- keyed PRF (fingerprinting) ----------------------------------------- */
+/* The most bytes one fw_crypto_prf call produces (ChaCha20's IETF counter
+ * allows 256 GiB; forewarn never needs more than a few MiB). */
+#define FW_CRYPTO_PRF_MAX_BYTES (64u * 1024u * 1024u)
+/* Deterministic pseudo-random bytes from a 32-byte secret key, a context
+ * string that names the purpose ("forewarn/mark/symbol/v1") and an input
+ * (binary, may be empty): out[0..outlen) is a keyed BLAKE2b-256 of the
+ * length-prefixed context and input, expanded with the ChaCha20 keystream
+ * (src/crypto/prf.c has the exact encoding). The same arguments give the
+ * same bytes on any machine, now and later; a prefix of a longer output
+ * equals the shorter output. FW_ERR_TOO_LARGE past FW_CRYPTO_PRF_MAX_BYTES. */
+enum fw_err fw_crypto_prf(const uint8_t key[FW_CRYPTO_KEY_BYTES], const char *context,
+			  const void *in, size_t inlen, uint8_t *out, size_t outlen) FW_WUR;
+
 #endif
