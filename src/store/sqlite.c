@@ -224,7 +224,17 @@ static enum fw_err conn_open(const char *path, struct sq_conn **out)
 	}
 	/* WAL: readers (HTTP) never wait for the writer (scheduler). The mode
 	 * is stored in the file, so setting it again is a no-op. */
-	if ((r = pragma_expect(c, "PRAGMA journal_mode = WAL", "wal")) != FW_OK)
+	/* Switching a new file to WAL needs a moment of exclusive access, and
+	 * SQLite answers BUSY at once (without its busy handler) while another
+	 * process or thread opens the same new file: retry within the timeout. */
+	for (int waited = 0;; waited += 10) {
+		r = pragma_expect(c, "PRAGMA journal_mode = WAL", "wal");
+		if (r != FW_ERR_BUSY || waited >= FW_STORE_BUSY_TIMEOUT_MS)
+			break;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	if (r != FW_OK)
 		goto out;
 	if ((r = pragma_expect(c, "PRAGMA foreign_keys", "1")) != FW_OK)
 		goto out;
