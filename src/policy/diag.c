@@ -55,8 +55,25 @@ void fw_policy_diag_add(struct fw_policy_sink *s, bool warning, int line, int co
 	va_end(ap);
 }
 
+/* Diagnostics come from several passes (parsing, then names and types,
+ * then warnings over the whole policy); people read them by position. A
+ * stable insertion sort: at most FW_POLICY_MAX_DIAGS of them. */
+static void sort_by_position(struct fw_policy_diags *d)
+{
+	for (size_t i = 1; i < d->n; i++) {
+		struct fw_policy_diag x = d->d[i];
+		size_t j = i;
+		while (j > 0 && (d->d[j - 1].line > x.line || (d->d[j - 1].line == x.line && d->d[j - 1].col > x.col))) {
+			d->d[j] = d->d[j - 1];
+			j--;
+		}
+		d->d[j] = x;
+	}
+}
+
 void fw_policy_sink_finish(struct fw_policy_sink *s)
 {
+	sort_by_position(s->d);
 	if (s->dropped == 0)
 		return;
 	struct fw_policy_diag *d = &s->d->d[s->d->n++];

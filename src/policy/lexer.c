@@ -1,9 +1,9 @@
 /* The policy tokenizer.
  *
- * It knows the whole lexical language, including tokens that only the next
- * version of the grammar uses (strings, numbers, brackets, comparison
- * operators), so that growing the grammar never means changing how text
- * splits into words. Positions are 1-based lines and 1-based byte columns. */
+ * It knows the whole lexical language (words, times, durations, numbers,
+ * strings, brackets, comparison operators), so that growing the grammar
+ * never means changing how text splits into words. Positions are 1-based
+ * lines and 1-based byte columns. */
 #include <stdio.h>
 #include <string.h>
 
