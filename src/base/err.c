@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 /* The one table from error to text, API code and HTTP status. */
 static const struct {
@@ -44,10 +45,14 @@ int fw_err_http_status(enum fw_err e) { return table[find(e)].status; }
 
 enum fw_err fw_err_set(enum fw_err e, const char *fmt, ...)
 {
+	/* Format into a scratch buffer first: callers may pass fw_err_detail()
+	 * itself as an argument, to wrap the current detail in more context. */
+	char next[sizeof detail];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
+	vsnprintf(next, sizeof next, fmt, ap);
 	va_end(ap);
+	memcpy(detail, next, sizeof detail);
 	return e;
 }
 

@@ -392,10 +392,6 @@ done:
 	return rc;
 }
 
-static const struct fw_cli_col explain_cols[] = {
-	{"KIND", "kind", NULL}, {"DECISION", "decision", NULL}, {"RELEASE AT", "release_at", NULL},
-	{"OFFSET", "offset", NULL}, {"LINE", "line", NULL},        {"RULE", "reason", NULL},
-};
 
 static int policy_explain(struct fw_cli *cli, int argc, char **argv)
 {
@@ -414,11 +410,17 @@ static int policy_explain(struct fw_cli *cli, int argc, char **argv)
 		r = fw_cli_query(&path, "kind", kind);
 	if (r == FW_OK)
 		r = fw_cli_get_json(cli, fw_buf_str(&path), &got);
-	if (r == FW_OK && cli->json)
+	if (r == FW_OK && cli->json) {
 		fw_cli_print_json(got);
-	else if (r == FW_OK)
-		r = fw_cli_print_table(json_object_get(got, "decisions"), explain_cols,
-				       sizeof explain_cols / sizeof explain_cols[0], "no decisions");
+	} else if (r == FW_OK) {
+		/* The server's own text: the decision, then each rule that applied. */
+		size_t i;
+		json_t *dec;
+		json_array_foreach(json_object_get(got, "decisions"), i, dec) {
+			const char *text = fw_cli_jstr(dec, "text");
+			printf("%s%s", text ? text : "", text && text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
+		}
+	}
 	json_decref(got);
 	fw_buf_cleanup(&path);
 	return fw_cli_finish(r);

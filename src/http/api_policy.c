@@ -81,11 +81,9 @@ enum fw_err fw_api_policy_put(struct fw_req *req, struct fw_resp *resp)
 	snprintf(v.author, sizeof v.author, "%s", req->auth.token_id);
 	v.created_at = fw_clock_now();
 	fw_crypto_sha256(req->body, req->body_len, v.sha256);
-	if ((r = fw_store_policy_add(req->app->store, &v, (const char *)req->body, req->body_len)) != FW_OK)
+	if ((r = fw_release_policy_apply(req->app->release, (const char *)req->body, req->body_len, &v)) != FW_OK)
 		goto out;
-	fw_log_info("http", "policy version %d applied by %s", v.version, v.author);
-	if ((r = fw_release_replan_all(req->app->release)) != FW_OK)
-		goto out;
+	fw_log_info("http", "policy version %d applied by %s: %s", v.version, v.author, v.comment);
 	json_t *j = version_json(&v);
 	if (j && json_object_set_new(j, "diagnostics", diags_json(&d)) != 0) {
 		json_decref(j);
@@ -216,7 +214,22 @@ enum fw_err fw_api_policy_explain(struct fw_req *req, struct fw_resp *resp)
 				      d[k].withheld ? "withheld" : "release", "release_at",
 				      d[k].withheld || !a.public_at ? json_null() : fw_time_to_json(a.public_at + d[k].offset),
 				      "offset", d[k].withheld ? NULL : off, "line", d[k].line, "reason", d[k].reason);
-		if (!e || json_array_append_new(arr, e) != 0) {
+		json_t *rules = json_array();
+		for (size_t i = 0; rules && i < d[k].nrules; i++) {
+			const struct fw_policy_rule_ref *rr = &d[k].rules[i];
+			if (json_array_append_new(rules, json_pack("{s:s,s:s,s:i,s:b,s:s}", "kind",
+								   fw_policy_rule_kind_name(rr->kind), "name", rr->name,
+								   "line", rr->line, "decisive", rr->decisive, "effect",
+								   rr->effect)) != 0) {
+				json_decref(rules);
+				rules = NULL;
+			}
+		}
+		char text[4096];
+		fw_policy_explain_format(&d[k], (enum fw_kind)k, a.public_at, text, sizeof text);
+		if (!e || !rules || json_object_set_new(e, "rules", rules) != 0 ||
+		    json_object_set_new(e, "rules_omitted", json_integer((json_int_t)d[k].rules_omitted)) != 0 ||
+		    json_object_set_new(e, "text", json_string(text)) != 0 || json_array_append_new(arr, e) != 0) {
 			json_decref(arr);
 			arr = NULL;
 		}

@@ -33,10 +33,13 @@ out:
 }
 
 /* Plans the given members for one advisory. With only_member set, members
- * is that one member and only its part of the plan is replaced. */
+ * is that one member and only its part of the plan is replaced. With
+ * check_only, nothing is written: the plan is only checked (max_embargo).
+ * A plan that would tell anyone more than max_embargo before T is refused
+ * as a whole, naming the rule and the member. */
 static enum fw_err plan_one(struct fw_store *store, const struct fw_policy *pol,
 			    const struct fw_member *members, size_t nmembers, const struct fw_advisory *adv,
-			    const char *only_member, size_t *planned, size_t *withheld)
+			    const char *only_member, bool check_only, size_t *planned, size_t *withheld)
 {
 	struct fw_plan_entry *plan = NULL;
 	size_t n = 0, nwith = 0;
@@ -54,6 +57,10 @@ static enum fw_err plan_one(struct fw_store *store, const struct fw_policy *pol,
 			struct fw_policy_decision d;
 			struct fw_plan_entry *e = &plan[n++];
 			fw_policy_decide(pol, &members[i], adv, (enum fw_kind)k, &d);
+			if ((r = fw_policy_check_embargo(pol, &members[i], (enum fw_kind)k, &d)) != FW_OK) {
+				free(plan);
+				return fw_err_set(r, "advisory %s: %s", adv->id, fw_err_detail());
+			}
 			snprintf(e->member_id, sizeof e->member_id, "%s", members[i].id);
 			snprintf(e->advisory_id, sizeof e->advisory_id, "%s", adv->id);
 			e->kind = (enum fw_kind)k;
@@ -63,8 +70,11 @@ static enum fw_err plan_one(struct fw_store *store, const struct fw_policy *pol,
 			nwith += d.withheld;
 		}
 	}
-	r = only_member ? fw_store_plan_replace_member(store, adv->id, only_member, plan, n)
-			: fw_store_plan_replace(store, adv->id, plan, n);
+	if (check_only)
+		r = FW_OK;
+	else
+		r = only_member ? fw_store_plan_replace_member(store, adv->id, only_member, plan, n)
+				: fw_store_plan_replace(store, adv->id, plan, n);
 	if (r == FW_OK && planned)
 		*planned = n - nwith;
 	if (r == FW_OK && withheld)
@@ -88,7 +98,7 @@ enum fw_err fw_release_plan(struct fw_release *rel, const char *advisory_id, siz
 		goto out;
 	if ((r = fw_store_advisory_get(rel->store, advisory_id, &adv)) != FW_OK)
 		goto out;
-	if ((r = plan_one(rel->store, pol, members, nmembers, &adv, NULL, planned, withheld)) != FW_OK)
+	if ((r = plan_one(rel->store, pol, members, nmembers, &adv, NULL, false, planned, withheld)) != FW_OK)
 		goto out;
 	fw_release_wake(rel);
 out:
@@ -97,35 +107,76 @@ out:
 	return r;
 }
 
-enum fw_err fw_release_replan_all(struct fw_release *rel)
+/* Plans every scheduled or public advisory under pol: first checks them
+ * all (nothing written), then, if before() succeeds, writes them. */
+static enum fw_err replan_with(struct fw_release *rel, const struct fw_policy *pol,
+			       enum fw_err (*before)(void *), void *arg)
 {
-	struct fw_policy *pol = NULL;
 	struct fw_member *members = NULL;
 	struct fw_advisory *advs = NULL;
 	size_t nmembers = 0, nadvs = 0;
 	enum fw_err r;
 
-	if ((r = fw_store_advisory_list(rel->store, &advs, &nadvs)) != FW_OK)
+	if ((r = fw_store_advisory_list(rel->store, &advs, &nadvs)) != FW_OK ||
+	    (r = fw_store_member_list(rel->store, &members, &nmembers)) != FW_OK)
 		goto out;
-	size_t active = 0;
-	for (size_t i = 0; i < nadvs; i++)
-		active += advs[i].status != FW_ADVISORY_DRAFT;
-	if (active == 0)
-		goto out; /* nothing planned, and perhaps no policy yet either */
-	if ((r = fw_release_load_policy(rel->store, &pol)) != FW_OK)
-		goto out;
-	if ((r = fw_store_member_list(rel->store, &members, &nmembers)) != FW_OK)
-		goto out;
-	for (size_t i = 0; i < nadvs; i++) {
-		if (advs[i].status == FW_ADVISORY_DRAFT)
-			continue;
-		if ((r = plan_one(rel->store, pol, members, nmembers, &advs[i], NULL, NULL, NULL)) != FW_OK)
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1 && before && (r = before(arg)) != FW_OK)
 			goto out;
+		for (size_t i = 0; i < nadvs; i++) {
+			if (advs[i].status == FW_ADVISORY_DRAFT)
+				continue;
+			if ((r = plan_one(rel->store, pol, members, nmembers, &advs[i], NULL, pass == 0, NULL,
+					  NULL)) != FW_OK)
+				goto out;
+		}
 	}
 	fw_release_wake(rel);
 out:
 	free(advs);
 	free(members);
+	return r;
+}
+
+enum fw_err fw_release_replan_all(struct fw_release *rel)
+{
+	struct fw_policy *pol = NULL;
+	enum fw_err r = fw_release_load_policy(rel->store, &pol);
+	if (r == FW_ERR_STATE)
+		return FW_OK; /* no policy yet: nothing can be planned */
+	if (r == FW_OK)
+		r = replan_with(rel, pol, NULL, NULL);
+	fw_policy_free(pol);
+	return r;
+}
+
+struct store_version {
+	struct fw_store *store;
+	struct fw_policy_version *v;
+	const char *text;
+	size_t n;
+};
+
+static enum fw_err store_version(void *arg)
+{
+	struct store_version *sv = arg;
+	return fw_store_policy_add(sv->store, sv->v, sv->text, sv->n);
+}
+
+enum fw_err fw_release_policy_apply(struct fw_release *rel, const char *text, size_t n,
+				    struct fw_policy_version *v)
+{
+	struct fw_policy *pol = NULL;
+	struct fw_policy_diags diags;
+	enum fw_err r;
+	memset(&diags, 0, sizeof diags);
+	if ((r = fw_policy_parse(text, n, &pol, &diags)) != FW_OK) {
+		if (diags.n)
+			r = fw_err_set(r, "line %d:%d: %s", diags.d[0].line, diags.d[0].col, diags.d[0].message);
+		return r;
+	}
+	struct store_version sv = {rel->store, v, text, n};
+	r = replan_with(rel, pol, store_version, &sv);
 	fw_policy_free(pol);
 	return r;
 }
@@ -147,7 +198,7 @@ enum fw_err fw_release_plan_member(struct fw_release *rel, const char *member_id
 			continue;
 		if (!pol && (r = fw_release_load_policy(rel->store, &pol)) != FW_OK)
 			goto out;
-		if ((r = plan_one(rel->store, pol, &m, 1, &advs[i], m.id, NULL, NULL)) != FW_OK)
+		if ((r = plan_one(rel->store, pol, &m, 1, &advs[i], m.id, false, NULL, NULL)) != FW_OK)
 			goto out;
 	}
 	fw_release_wake(rel);

@@ -49,8 +49,16 @@ enum fw_err fw_release_plan(struct fw_release *r, const char *advisory_id, size_
  * the member joined or changed): cost proportional to advisories, not to
  * members times advisories. */
 enum fw_err fw_release_plan_member(struct fw_release *r, const char *member_id) FW_WUR;
-/* Re-plans every scheduled or public advisory (after a policy change). */
+/* Re-plans every scheduled or public advisory under the current policy. */
 enum fw_err fw_release_replan_all(struct fw_release *r) FW_WUR;
+/* Applies a policy text: checks every scheduled or public advisory's plan
+ * under it (max_embargo) and refuses the text, storing nothing, when one
+ * fails; else stores it as a new version (v: author, comment, sha256,
+ * created_at in; version out) and re-plans everything, waking the scheduler.
+ * A crash between storing and re-planning leaves plans that the next start
+ * re-plans (forewarnd re-plans at start). */
+enum fw_err fw_release_policy_apply(struct fw_release *r, const char *text, size_t n,
+				    struct fw_policy_version *v) FW_WUR;
 
 /* --- what a policy change would do ------------------------------------- */
 

@@ -59,4 +59,13 @@ seven() { [ "$("$FW" deliveries --json | jq '.deliveries | length')" = 7 ]; }
 check "after rollback ans gets its poc at once (T-5d has passed)" wait_for 100 seven
 check "three versions kept" bash -c "[ \$('$FW' policy versions --json | jq '.versions | length') = 3 ]"
 
+# max_embargo: a policy that would tell anyone too early is refused whole.
+printf 'max_embargo 7d\ntier validate { grant all at T-14d }\n' >"$TMP/long.fw"
+check "a policy breaking max_embargo is refused" bash -c "! '$FW' policy apply '$TMP/long.fw' --comment too-early >'$TMP/out' 2>&1"
+check "the refusal names the member, the rule and max_embargo" \
+	bash -c "grep -q 'member val would get .* at T-14d, more than max_embargo 7d' '$TMP/out'"
+check "nothing was stored" bash -c "[ \$('$FW' policy versions --json | jq '.versions | length') = 3 ]"
+check "explain lists the rules in order" \
+	bash -c "'$FW' policy explain --member ent --advisory adv --kind summary | grep -q 'line'"
+
 finish

@@ -28,6 +28,9 @@ static void test_err_table(void **state)
 	assert_int_equal(fw_err_http_status((enum fw_err)-999), 500);
 	assert_int_equal(fw_err_set(FW_ERR_INVALID, "field %s", "x"), FW_ERR_INVALID);
 	assert_string_equal(fw_err_detail(), "field x");
+	/* wrapping the current detail in more context */
+	assert_int_equal(fw_err_set(FW_ERR_INVALID, "advisory a: %s", fw_err_detail()), FW_ERR_INVALID);
+	assert_string_equal(fw_err_detail(), "advisory a: field x");
 	fw_err_clear();
 	assert_string_equal(fw_err_detail(), "");
 }
