@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `forewarn demo` tells the ToolShell story against its own server and
+# checks every step; it must end well and say so in plain words.
+. "$(dirname "$0")/lib.sh"
+unset FOREWARN_TOKEN FOREWARN_TOKEN_FILE
+"$FW" demo >"$TMP/demo.out" 2>&1
+rc=$?
+check "forewarn demo succeeds" [ "$rc" = 0 ]
+check "it narrates the waves" grep -q '2025-07-03, T-5d' "$TMP/demo.out"
+check "it shows the diff before applying" grep -q 'already disclosed' "$TMP/demo.out"
+check "explain names the restriction" grep -q 'restriction mandatory-reporting withholds poc' "$TMP/demo.out"
+check "the member verifies and decrypts" grep -q '3 new copies, 3 verified, 0 failed' "$TMP/demo.out"
+check "it stops its server" bash -c "! pgrep -f 'forewarn-demo\..*/server' >/dev/null"
+[ "$FAILED" -eq 0 ] || cat "$TMP/demo.out"
+finish
