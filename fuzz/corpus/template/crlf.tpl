@@ -1,0 +1,3 @@
+line one {{ a | b }}
+line two {{=nope}}
+{{name: x | y}}
