@@ -8,3 +8,4 @@ if [ -z "${MEMBERS:-}" ]; then
 	"$build/bench_release" --members 10000 --size 65536
 fi
 "$build/bench_policy" --members "${POLICY_MEMBERS:-10000}" --advisories "${POLICY_ADVISORIES:-100}"
+"$build/bench_log"

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sys/types.h>
 
@@ -84,6 +85,25 @@ int fw_cli_cmd_clock(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_whoami(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_program(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_demo(struct fw_cli *cli, int argc, char **argv);
+int fw_cli_cmd_log(struct fw_cli *cli, int argc, char **argv);
+
+/* --- the transparency log, member side (cmd_log.c) ----------------------- */
+struct fw_cli_log;
+struct fw_cli_log *fw_cli_log_new(struct fw_cli *cli); /* NULL on no memory */
+void fw_cli_log_free(struct fw_cli_log *l);
+/* Pins the log's verifier key in dir (first use), fetches the newest signed
+ * checkpoint and checks it extends the one kept in dir (consistency proof;
+ * never smaller), then keeps it. FW_ERR_CRYPTO, after a loud message, when
+ * the log was forked, truncated or rewritten. */
+enum fw_err fw_cli_log_sync(struct fw_cli_log *l, const char *dir) FW_WUR;
+/* Fetches a delivery's receipt and checks it: the inclusion proof against a
+ * checkpoint consistent with the kept one, the entry's sealed hash against
+ * the copy, and its commitment's opening against the copy's member,
+ * advisory, kind, version and plaintext hash (hex). Appends the tlog-proof
+ * text to receipt_out (may be NULL). */
+enum fw_err fw_cli_log_check_copy(struct fw_cli_log *l, const char *delivery_id, const uint8_t *copy,
+				  size_t copy_len, const char *member, const char *advisory, const char *kind,
+				  long long version, const char *plain_hex, struct fw_buf *receipt_out) FW_WUR;
 
 /* --- options (args.c) --------------------------------------------------- */
 

@@ -58,6 +58,8 @@ struct fetch {
 	json_t *cves;     /* advisory id -> CVE text (cache) */
 	json_t *report;   /* --json: one object per copy */
 	size_t n, verified, failed;
+	struct fw_cli_log *log; /* the transparency log's checks */
+	bool log_failed;        /* a log check failed: accept nothing more */
 };
 
 /* One delivery as the server listed it, checked. */
@@ -69,7 +71,7 @@ struct copy {
 	char member[FW_CLI_SLUG_MAX + 1];
 	long long version;
 	const char *media_type; /* borrowed from the listing; NULL when absent */
-	char files[3][PATH_BYTES]; /* what was saved */
+	char files[4][PATH_BYTES]; /* what was saved */
 	int nfiles;
 };
 
@@ -390,6 +392,17 @@ fail:
 	return r;
 }
 
+/* DIR/ADVISORY/KIND-vN.age.tlog-proof: the c2sp tlog-proof receipt. */
+static enum fw_err save_receipt(struct fetch *f, struct copy *c, const struct fw_buf *receipt)
+{
+	char dir[PATH_BYTES], name[FW_CLI_SLUG_MAX + 48];
+	enum fw_err r;
+	if ((r = join(dir, f->out, c->advisory)) != FW_OK)
+		return r;
+	snprintf(name, sizeof name, "%s-v%lld.age.tlog-proof", c->kind, c->version);
+	return save_one(c, dir, name, receipt);
+}
+
 static void report(struct fetch *f, const struct copy *c, const char *error)
 {
 	char line[PATH_BYTES + 512];
@@ -427,7 +440,9 @@ static enum fw_err process_copy(struct fetch *f, const json_t *d)
 	struct fw_cli_resp copy, sig;
 	struct fw_buf plain;
 	struct fw_cli_tc tc;
+	struct fw_buf receipt;
 	enum fw_err r;
+	fw_buf_init(&receipt, 0);
 	fw_cli_resp_init(&copy);
 	fw_cli_resp_init(&sig);
 	fw_buf_init(&plain, FW_CLI_MAX_RESPONSE_BYTES);
@@ -442,8 +457,19 @@ static enum fw_err process_copy(struct fetch *f, const json_t *d)
 		goto fail;
 	if (f->decrypt && (r = decrypt(f, &copy.body, &tc, &plain)) != FW_OK)
 		goto fail;
+	/* The copy must be in the transparency log, as the log says it is. */
+	fw_buf_init(&receipt, FW_CLI_MAX_SMALL_FILE_BYTES * 32);
+	if ((r = fw_cli_log_check_copy(f->log, c.id, copy.body.data, copy.body.len, c.member, c.advisory, c.kind,
+				       c.version, tc.sha256, &receipt)) != FW_OK) {
+		f->log_failed = r == FW_ERR_CRYPTO;
+		goto fail;
+	}
 	if ((r = save(f, &c, &copy.body, &sig.body, f->decrypt ? &plain : NULL)) != FW_OK)
 		goto fail;
+	if ((r = save_receipt(f, &c, &receipt)) != FW_OK) {
+		remove_saved(&c);
+		goto fail;
+	}
 	report(f, &c, NULL);
 	goto out;
 fail:;
@@ -454,6 +480,7 @@ out:
 	fw_cli_resp_cleanup(&copy);
 	fw_cli_resp_cleanup(&sig);
 	fw_buf_cleanup_secret(&plain);
+	fw_buf_cleanup(&receipt);
 	return r;
 }
 
@@ -477,6 +504,10 @@ static enum fw_err fetch_all(struct fetch *f)
 		if (process_copy(f, d) != FW_OK) {
 			f->failed++;
 			f->advancing = false;
+			if (f->log_failed) { /* a forked or rewritten log: stop at once */
+				r = fw_err_set(FW_ERR_CRYPTO, "the transparency log failed verification; fetch stopped");
+				break;
+			}
 			continue;
 		}
 		f->verified++;
@@ -527,6 +558,11 @@ static enum fw_err run(struct fetch *f, bool key_given)
 		return r;
 	if ((r = load_state(f)) != FW_OK)
 		return r;
+	/* The log first: a forked or rewritten log means nothing is accepted. */
+	if (!(f->log = fw_cli_log_new(f->cli)))
+		return FW_ERR_NOMEM;
+	if ((r = fw_cli_log_sync(f->log, f->state)) != FW_OK)
+		return r;
 	return fetch_all(f);
 }
 
@@ -568,5 +604,6 @@ done:
 	json_decref(f.report);
 	json_decref(f.saved);
 	json_decref(f.after_id);
+	fw_cli_log_free(f.log);
 	return rc;
 }

@@ -20,6 +20,7 @@ static const struct fw_cli_cmd commands[] = {
 	{"clock", fw_cli_cmd_clock, "show or move the server's simulated clock"},
 	{"whoami", fw_cli_cmd_whoami, "the role and member of the token in use"},
 	{"program", fw_cli_cmd_program, "the program's public signing key and the server's URL"},
+	{"log", fw_cli_cmd_log, "the transparency log: checkpoint, proof, verify, audit"},
 	{"demo", fw_cli_cmd_demo, "the ToolShell story, narrated, on a simulated clock"},
 };
 

@@ -15,6 +15,7 @@
 #include "http/http.h"
 #include "release/release.h"
 #include "store/store.h"
+#include "tlog/tlog.h"
 
 static enum fw_err read_pem(const char *path, struct fw_buf *out, bool secret)
 {
@@ -64,6 +65,7 @@ static enum fw_err maybe_admin_token(const struct fwd_config *cfg, struct fw_sto
 struct running {
 	struct fw_store *store;
 	struct fw_release *release;
+	struct fw_tlog_log *log;
 	struct fw_http_server *http;
 	struct fw_buf cert, key;
 };
@@ -89,8 +91,16 @@ static enum fw_err start(const struct fwd_config *cfg, struct fwd_keys *keys, st
 	struct fw_release_config rc = {.store = run->store, .sign_key = &keys->sign, .master_key = keys->master};
 	if ((r = fw_release_new(&rc, &run->release)) != FW_OK)
 		return r;
+	/* The transparency log signs with the program's Ed25519 key (its
+	 * verifier key is published at /api/v1/program) and integrates what
+	 * a crash left unintegrated before anything is served. */
+	struct fw_tlog_log_config lc = {.store = run->store, .key = &keys->sign};
+	if ((r = fw_tlog_log_open(&lc, &run->log)) != FW_OK || (r = fw_tlog_log_start(run->log)) != FW_OK)
+		return r;
+	fw_release_set_log(run->release, run->log);
 	*app = (struct fw_app){.store = run->store,
 			       .release = run->release,
+			       .log = run->log,
 			       .sign_key = &keys->sign,
 			       .master_key = keys->master,
 			       .token_key = keys->token,
@@ -133,6 +143,7 @@ static void stop(struct running *run)
 {
 	fw_http_stop(run->http);       /* no new requests; in-flight ones finish */
 	fw_release_free(run->release); /* the batch in hand finishes */
+	fw_tlog_log_free(run->log);    /* and gets its checkpoint */
 	fw_store_close(run->store);
 	fw_buf_cleanup_secret(&run->key);
 	fw_buf_cleanup(&run->cert);

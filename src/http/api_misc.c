@@ -4,6 +4,7 @@
 #include "base/clock.h"
 #include "base/time.h"
 #include "http/internal.h"
+#include "tlog/tlog.h"
 
 enum fw_err fw_api_health(struct fw_req *req, struct fw_resp *resp)
 {
@@ -31,10 +32,16 @@ enum fw_err fw_api_program(struct fw_req *req, struct fw_resp *resp)
 	/* minisign prints key ids as the little-endian 64-bit number in hex. */
 	for (int i = 0; i < 8; i++)
 		snprintf(key_id + 2 * i, 3, "%02X", vk.key_id[7 - i]);
-	r = fw_resp_json(resp, json_pack("{s:s,s:s,s:s,s:s,s:o,s:b}", "name", "forewarn", "version",
-					 FW_HTTP_VERSION, "minisign_public_key", fw_buf_str(&pub),
-					 "minisign_key_id", key_id, "now", fw_time_to_json(fw_clock_now()),
-					 "simulated_clock", fw_clock_is_simulated()));
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:o,s:b}", "name", "forewarn", "version", FW_HTTP_VERSION,
+			      "minisign_public_key", fw_buf_str(&pub), "minisign_key_id", key_id, "now",
+			      fw_time_to_json(fw_clock_now()), "simulated_clock", fw_clock_is_simulated());
+	/* The transparency log's verifier key (name+hex8+base64) and origin. */
+	char vkey[FW_TLOG_VKEY_BYTES];
+	if (j && req->app->log && fw_tlog_log_vkey(req->app->log, vkey) == FW_OK) {
+		json_object_set_new(j, "log_verifier_key", json_string(vkey));
+		json_object_set_new(j, "log_origin", json_string(fw_tlog_log_origin(req->app->log)));
+	}
+	r = fw_resp_json(resp, j);
 out:
 	fw_buf_cleanup(&pub);
 	return r;

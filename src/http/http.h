@@ -14,10 +14,13 @@
 
 #define FW_HTTP_VERSION "0.1.0"
 
+struct fw_tlog_log;
+
 /* What the handlers work with; everything borrowed from the daemon. */
 struct fw_app {
 	struct fw_store *store;
 	struct fw_release *release;
+	struct fw_tlog_log *log; /* the transparency log; NULL: /log/ answers 503 */
 	const struct fw_sign_key *sign_key;
 	const uint8_t *master_key; /* encrypts artifacts at rest */
 	const uint8_t *token_key;  /* keys the token hashes */

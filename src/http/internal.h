@@ -8,7 +8,7 @@
 #include "http/http.h"
 #include "model/model.h"
 
-#define FW_HTTP_MAX_PARAMS 3
+#define FW_HTTP_MAX_PARAMS 8 /* /log/tile/… paths have up to 8 segments */
 #define FW_HTTP_JSON_MAX_DEPTH 16
 
 /* Who is asking, after authentication. */
@@ -107,5 +107,10 @@ enum fw_err fw_api_delivery_get(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_delivery_copy(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_delivery_minisig(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_delivery_reads(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_delivery_receipt(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_log_checkpoint(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_log_tile(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_log_proof_inclusion(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_log_proof_consistency(struct fw_req *, struct fw_resp *);
 
 #endif

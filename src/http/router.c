@@ -43,6 +43,18 @@ static const struct fw_route routes[] = {
 	{"GET", "/api/v1/deliveries/{id}/copy", A | M, false, fw_api_delivery_copy},
 	{"GET", "/api/v1/deliveries/{id}/minisig", A | M, false, fw_api_delivery_minisig},
 	{"GET", "/api/v1/deliveries/{id}/reads", A, false, fw_api_delivery_reads},
+	{"GET", "/api/v1/deliveries/{id}/receipt", A | M, false, fw_api_delivery_receipt},
+	{"GET", "/api/v1/log/proof/inclusion", ROLE_ANY, false, fw_api_log_proof_inclusion},
+	{"GET", "/api/v1/log/proof/consistency", ROLE_ANY, false, fw_api_log_proof_consistency},
+	/* C2SP tlog-tiles; a tile path has 2 to 8 segments (fw_api_log_tile parses it). */
+	{"GET", "/log/checkpoint", ROLE_ANY, false, fw_api_log_checkpoint},
+	{"GET", "/log/tile/{s1}/{s2}", ROLE_ANY, false, fw_api_log_tile},
+	{"GET", "/log/tile/{s1}/{s2}/{s3}", ROLE_ANY, false, fw_api_log_tile},
+	{"GET", "/log/tile/{s1}/{s2}/{s3}/{s4}", ROLE_ANY, false, fw_api_log_tile},
+	{"GET", "/log/tile/{s1}/{s2}/{s3}/{s4}/{s5}", ROLE_ANY, false, fw_api_log_tile},
+	{"GET", "/log/tile/{s1}/{s2}/{s3}/{s4}/{s5}/{s6}", ROLE_ANY, false, fw_api_log_tile},
+	{"GET", "/log/tile/{s1}/{s2}/{s3}/{s4}/{s5}/{s6}/{s7}", ROLE_ANY, false, fw_api_log_tile},
+	{"GET", "/log/tile/{s1}/{s2}/{s3}/{s4}/{s5}/{s6}/{s7}/{s8}", ROLE_ANY, false, fw_api_log_tile},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/time.h"
 #include "release/internal.h"
+#include "tlog/tlog.h"
 
 #define MAX_ARTIFACT_CACHE_BYTES (1024u * 1024u * 1024u)
 
@@ -97,6 +98,7 @@ struct pending {
 	struct fw_store_copy c[FW_RELEASE_BATCH];
 	struct fw_buf sealed[FW_RELEASE_BATCH];
 	struct fw_buf sig[FW_RELEASE_BATCH];
+	struct fw_buf entry[FW_RELEASE_BATCH]; /* the transparency-log entry */
 	bool ok[FW_RELEASE_BATCH];
 	size_t n;
 	size_t bytes;
@@ -119,6 +121,7 @@ static enum fw_err seal_one(struct fw_release *rel, const struct fw_due *due, in
 	fw_buf_init(&scratch, MAX_ARTIFACT_CACHE_BYTES);
 	fw_buf_init(sealed, FW_CRYPTO_AGE_MAX_BYTES);
 	fw_buf_init(sig, 4096);
+	fw_buf_init(&p->entry[slot], FW_TLOG_ENTRY_MAX);
 	if ((r = fw_store_member_get(rel->store, due->member_id, &m)) != FW_OK)
 		goto out;
 	if ((r = load_artifact(rel, due, cache)) != FW_OK)
@@ -151,6 +154,15 @@ static enum fw_err seal_one(struct fw_release *rel, const struct fw_due *due, in
 	c->sealed = sealed->data;
 	c->n = sealed->len;
 	c->minisig = fw_buf_str(sig);
+	if (rel->log) {
+		/* The entry names no member: see fw_tlog_entry_delivery. The store
+		 * sequences it in the delivery's own transaction. */
+		if ((r = fw_tlog_entry_delivery(rel->master_key, d, &p->entry[slot])) != FW_OK)
+			goto out;
+		c->entry = p->entry[slot].data;
+		c->entry_len = p->entry[slot].len;
+		fw_tlog_leaf_hash(c->entry, c->entry_len, c->leaf_hash);
+	}
 out:
 	fw_buf_cleanup_secret(&scratch);
 	p->ok[slot] = r == FW_OK;
@@ -161,6 +173,7 @@ out:
 			     fw_err_detail());
 		fw_buf_cleanup(sealed);
 		fw_buf_cleanup(sig);
+		fw_buf_cleanup(&p->entry[slot]);
 	}
 	return r;
 }
@@ -219,6 +232,7 @@ static void seal_window(struct worker *ws, size_t nw, const struct fw_due *due, 
 			p->c[out] = p->c[i];
 			p->sealed[out] = p->sealed[i];
 			p->sig[out] = p->sig[i];
+			p->entry[out] = p->entry[i];
 			p->ok[out] = true;
 		}
 		p->bytes += p->c[out].n;
@@ -240,7 +254,10 @@ static enum fw_err flush(struct fw_release *rel, struct pending *p, size_t *deli
 		}
 		fw_buf_cleanup(&p->sealed[i]);
 		fw_buf_cleanup(&p->sig[i]);
+		fw_buf_cleanup(&p->entry[i]);
 	}
+	if (r == FW_OK && p->n)
+		fw_tlog_log_wake(rel->log); /* one checkpoint for the batch */
 	p->n = 0;
 	p->bytes = 0;
 	return r;
@@ -308,6 +325,7 @@ out:
 	for (size_t i = 0; i < p->n; i++) { /* unstored after an error: made again later */
 		fw_buf_cleanup(&p->sealed[i]);
 		fw_buf_cleanup(&p->sig[i]);
+		fw_buf_cleanup(&p->entry[i]);
 	}
 	free(p);
 	for (size_t w = 0; w < nw; w++)
@@ -316,3 +334,5 @@ out:
 		*delivered = total;
 	return r;
 }
+
+void fw_release_set_log(struct fw_release *rel, struct fw_tlog_log *log) { rel->log = log; }

@@ -13,6 +13,7 @@ struct fw_release {
 	const struct fw_sign_key *sign_key;
 	uint8_t master_key[FW_CRYPTO_KEY_BYTES];
 	size_t workers; /* sealing threads, 1..8 */
+	struct fw_tlog_log *log; /* NULL: deliveries are not logged (unit tests) */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

@@ -103,6 +103,12 @@ enum fw_err fw_release_run_due(struct fw_release *r, int64_t now, size_t *delive
 enum fw_err fw_release_artifact_add(struct fw_release *r, struct fw_artifact *a, const uint8_t *content,
 				    size_t n) FW_WUR;
 
+/* Makes every delivery from now on write its transparency-log entry in the
+ * delivery's transaction, and wake the log's integrator after each batch.
+ * log is borrowed and must outlive r. Call before fw_release_start. */
+struct fw_tlog_log;
+void fw_release_set_log(struct fw_release *r, struct fw_tlog_log *log);
+
 /* The trusted comment of a copy's signature (one line). */
 #define FW_RELEASE_COMMENT_BYTES 512
 void fw_release_trusted_comment(const struct fw_delivery *d, char out[FW_RELEASE_COMMENT_BYTES]);

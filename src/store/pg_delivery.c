@@ -98,9 +98,27 @@ enum fw_err fw_store_pg_delivery_insert_many(struct fw_store *s, struct fw_store
 	enum fw_err r;
 	if ((r = fw_store_pg_acquire(s, &c)) != FW_OK || (r = fw_store_pg_begin(c)) != FW_OK)
 		goto out;
-	for (size_t i = 0; i < n; i++)
+	/* The log entry of each new copy is sequenced in this transaction,
+	 * under the row lock of log_seq (taken first: no lock-order cycles). */
+	uint64_t next = 0, first = 0;
+	bool logged = false;
+	for (size_t i = 0; i < n && !logged; i++)
+		logged = cp[i].entry != NULL;
+	if (logged && (r = fw_store_pg_log_seq_lock(c, &next)) != FW_OK)
+		goto out;
+	first = next;
+	for (size_t i = 0; i < n; i++) {
 		if ((r = insert_one(c, &cp[i])) != FW_OK)
 			goto out;
+		if (!cp[i].inserted || !cp[i].entry)
+			continue;
+		if ((r = fw_store_pg_log_put(c, next, cp[i].entry, cp[i].entry_len, cp[i].leaf_hash, cp[i].d.id)) !=
+		    FW_OK)
+			goto out;
+		cp[i].log_index = next++;
+	}
+	if (next != first && (r = fw_store_pg_log_seq_set(c, next)) != FW_OK)
+		goto out;
 	r = fw_store_pg_commit(c);
 out:
 	if (c)

@@ -470,6 +470,15 @@ static const struct fw_store_ops sqlite_ops = {
 	.delivery_content = fw_store_sqlite_delivery_content,
 	.delivery_read_add = fw_store_sqlite_delivery_read_add,
 	.delivery_read_list = fw_store_sqlite_delivery_read_list,
+	.log_append = fw_store_sqlite_log_append,
+	.log_append_many = fw_store_sqlite_log_append_many,
+	.log_state = fw_store_sqlite_log_state,
+	.log_leaves = fw_store_sqlite_log_leaves,
+	.log_entries = fw_store_sqlite_log_entries,
+	.log_delivery_entry = fw_store_sqlite_log_delivery_entry,
+	.log_node_get = fw_store_sqlite_log_node_get,
+	.log_integrate = fw_store_sqlite_log_integrate,
+	.log_checkpoint_get = fw_store_sqlite_log_checkpoint_get,
 };
 
 /* The database holds embargoed material and token hashes: create it

@@ -94,9 +94,26 @@ enum fw_err fw_store_sqlite_delivery_insert_many(struct fw_store *s, struct fw_s
 	if ((r = fw_store_sq_begin(c)) != FW_OK)
 		goto out;
 	in_tx = true;
-	for (size_t i = 0; i < n; i++)
+	/* The log entry of each new copy is sequenced in this transaction. */
+	uint64_t next = 0, first = 0;
+	bool logged = false;
+	for (size_t i = 0; i < n && !logged; i++)
+		logged = cp[i].entry != NULL;
+	if (logged && (r = fw_store_sqlite_log_seq_get(c, &next)) != FW_OK)
+		goto out;
+	first = next;
+	for (size_t i = 0; i < n; i++) {
 		if ((r = insert_one(c, st, &cp[i])) != FW_OK)
 			goto out;
+		if (!cp[i].inserted || !cp[i].entry)
+			continue;
+		if ((r = fw_store_sqlite_log_put(c, next, cp[i].entry, cp[i].entry_len, cp[i].leaf_hash,
+						 cp[i].d.id)) != FW_OK)
+			goto out;
+		cp[i].log_index = next++;
+	}
+	if (next != first && (r = fw_store_sqlite_log_seq_set(c, next)) != FW_OK)
+		goto out;
 	r = fw_store_sq_commit(c);
 	in_tx = false;
 out:

@@ -319,4 +319,26 @@ enum fw_err fw_store_sqlite_delivery_read_add(struct fw_store *s, const struct f
 enum fw_err fw_store_sqlite_delivery_read_list(struct fw_store *s, int64_t delivery_id,
 					       struct fw_delivery_read **out, size_t *n);
 
+/* sqlite_log.c */
+enum fw_err fw_store_sqlite_log_append(struct fw_store *s, const uint8_t *entry, size_t n,
+				       const uint8_t leaf_hash[32], uint64_t *index);
+enum fw_err fw_store_sqlite_log_append_many(struct fw_store *s, const struct fw_store_log_item *items, size_t n,
+					uint64_t *first);
+enum fw_err fw_store_sqlite_log_state(struct fw_store *s, struct fw_store_log_state *out);
+enum fw_err fw_store_sqlite_log_leaves(struct fw_store *s, uint64_t from, size_t count, uint8_t *out);
+enum fw_err fw_store_sqlite_log_entries(struct fw_store *s, uint64_t from, size_t count,
+					fw_store_log_entry_fn fn, void *ctx);
+enum fw_err fw_store_sqlite_log_delivery_entry(struct fw_store *s, int64_t delivery_id, uint64_t *index,
+					       struct fw_buf *entry);
+enum fw_err fw_store_sqlite_log_node_get(struct fw_store *s, unsigned level, uint64_t index, uint8_t out[32]);
+enum fw_err fw_store_sqlite_log_integrate(struct fw_store *s, const struct fw_store_log_integration *in);
+enum fw_err fw_store_sqlite_log_checkpoint_get(struct fw_store *s, bool latest, uint64_t size,
+					       uint64_t *out_size, struct fw_buf *note);
+/* Sequencing inside a caller's BEGIN IMMEDIATE transaction (the delivery's). */
+enum fw_err fw_store_sqlite_log_seq_get(struct sq_conn *c, uint64_t *next) FW_WUR;
+enum fw_err fw_store_sqlite_log_seq_set(struct sq_conn *c, uint64_t next) FW_WUR;
+/* delivery_id 0: the entry records no delivery. */
+enum fw_err fw_store_sqlite_log_put(struct sq_conn *c, uint64_t index, const uint8_t *entry, size_t n,
+				    const uint8_t leaf_hash[32], int64_t delivery_id) FW_WUR;
+
 #endif

@@ -238,6 +238,9 @@ enum fw_err fw_store_delivery_insert_many(struct fw_store *s, struct fw_store_co
 			return r;
 		if (!c[i].sealed && c[i].n)
 			return fw_err_set(FW_ERR_INVALID, "sealed copy is missing");
+		if (c[i].entry && (c[i].entry_len == 0 || c[i].entry_len > FW_STORE_LOG_ENTRY_MAX))
+			return fw_err_set(FW_ERR_INVALID, "a log entry must be 1 to %u bytes",
+					  FW_STORE_LOG_ENTRY_MAX);
 	}
 	if (n == 0)
 		return FW_OK;
@@ -270,4 +273,70 @@ enum fw_err fw_store_delivery_read_list(struct fw_store *s, int64_t delivery_id,
 					struct fw_delivery_read **out, size_t *n)
 {
 	return s->ops->delivery_read_list(s, delivery_id, out, n);
+}
+
+/* --- transparency log --------------------------------------------------- */
+#define LOG_RANGE_MAX (1u << 20) /* leaves or entries one call may ask for */
+
+enum fw_err fw_store_log_append(struct fw_store *s, const uint8_t *entry, size_t n,
+				const uint8_t leaf_hash[32], uint64_t *index)
+{
+	if (!entry || n == 0 || n > FW_STORE_LOG_ENTRY_MAX)
+		return fw_err_set(FW_ERR_INVALID, "a log entry must be 1 to %u bytes", FW_STORE_LOG_ENTRY_MAX);
+	return s->ops->log_append(s, entry, n, leaf_hash, index);
+}
+enum fw_err fw_store_log_append_many(struct fw_store *s, const struct fw_store_log_item *items, size_t n,
+				     uint64_t *first)
+{
+	if (n == 0 || n > LOG_RANGE_MAX)
+		return fw_err_set(FW_ERR_INVALID, "a log batch must hold 1 to %u entries", LOG_RANGE_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (!items[i].entry || items[i].n == 0 || items[i].n > FW_STORE_LOG_ENTRY_MAX)
+			return fw_err_set(FW_ERR_INVALID, "a log entry must be 1 to %u bytes", FW_STORE_LOG_ENTRY_MAX);
+	return s->ops->log_append_many(s, items, n, first);
+}
+enum fw_err fw_store_log_state(struct fw_store *s, struct fw_store_log_state *out)
+{
+	return s->ops->log_state(s, out);
+}
+enum fw_err fw_store_log_leaves(struct fw_store *s, uint64_t from, size_t count, uint8_t *out)
+{
+	if (count == 0 || count > LOG_RANGE_MAX || from > INT64_MAX - count)
+		return fw_err_set(FW_ERR_INVALID, "log range out of bounds");
+	return s->ops->log_leaves(s, from, count, out);
+}
+enum fw_err fw_store_log_entries(struct fw_store *s, uint64_t from, size_t count,
+				 fw_store_log_entry_fn fn, void *ctx)
+{
+	if (count == 0 || count > LOG_RANGE_MAX || from > INT64_MAX - count)
+		return fw_err_set(FW_ERR_INVALID, "log range out of bounds");
+	return s->ops->log_entries(s, from, count, fn, ctx);
+}
+enum fw_err fw_store_log_delivery_entry(struct fw_store *s, int64_t delivery_id, uint64_t *index,
+					struct fw_buf *entry)
+{
+	return s->ops->log_delivery_entry(s, delivery_id, index, entry);
+}
+enum fw_err fw_store_log_node_get(struct fw_store *s, unsigned level, uint64_t index, uint8_t out[32])
+{
+	if (level > 63 || index > INT64_MAX)
+		return fw_err_set(FW_ERR_INVALID, "log node out of range");
+	return s->ops->log_node_get(s, level, index, out);
+}
+enum fw_err fw_store_log_integrate(struct fw_store *s, const struct fw_store_log_integration *in)
+{
+	if (in->new_size < in->old_size || in->new_size > INT64_MAX || !in->root || !in->note ||
+	    in->frontier_len > sizeof ((struct fw_store_log_state *)0)->frontier)
+		return fw_err_set(FW_ERR_INVALID, "bad log integration");
+	for (size_t i = 0; i < in->n_nodes; i++)
+		if (in->nodes[i].level > 63 || in->nodes[i].index > INT64_MAX)
+			return fw_err_set(FW_ERR_INVALID, "log node out of range");
+	return s->ops->log_integrate(s, in);
+}
+enum fw_err fw_store_log_checkpoint_get(struct fw_store *s, bool latest, uint64_t size,
+					uint64_t *out_size, struct fw_buf *note)
+{
+	if (!latest && size > INT64_MAX)
+		return fw_err_set(FW_ERR_NOT_FOUND, "no checkpoint of that size");
+	return s->ops->log_checkpoint_get(s, latest, size, out_size, note);
 }

@@ -139,6 +139,13 @@ struct fw_store_copy {
 	size_t n;
 	const char *minisig;
 	bool inserted; /* out: false when it had been delivered already */
+	/* The copy's transparency-log entry (docs/log.md), or NULL for none.
+	 * When given, it is sequenced in the same transaction as the copy: the
+	 * store never holds the one without the other. */
+	const uint8_t *entry; /* borrowed; 1 … 65,535 bytes */
+	size_t entry_len;
+	uint8_t leaf_hash[32]; /* SHA-256(0x00 ‖ entry), computed by the caller */
+	uint64_t log_index;    /* out: the entry's index, when inserted */
 };
 /* Group commit: stores a batch of copies in one transaction (one fsync),
  * each exactly once as above; a copy already delivered is skipped with
@@ -171,5 +178,71 @@ struct fw_delivery_read {
 enum fw_err fw_store_delivery_read_add(struct fw_store *s, const struct fw_delivery_read *r) FW_WUR;
 enum fw_err fw_store_delivery_read_list(struct fw_store *s, int64_t delivery_id,
 					struct fw_delivery_read **out, size_t *n) FW_WUR;
+
+/* --- transparency log (src/tlog/log.c builds on these) ----------------- */
+/* Entries are sequenced (given the next index) when written and integrated
+ * into the Merkle tree later, by fw_store_log_integrate. The store knows
+ * nothing of Merkle trees: it keeps bytes and hashes it is given. */
+#define FW_STORE_LOG_ENTRY_MAX 65535u
+/* Sequences one entry that records nothing else in the store (a policy
+ * version, a member change, …); *index gets its index. */
+enum fw_err fw_store_log_append(struct fw_store *s, const uint8_t *entry, size_t n,
+				const uint8_t leaf_hash[32], uint64_t *index) FW_WUR;
+/* Group commit: sequences n entries in one transaction (one fsync);
+ * entries[i] gets index *first + i. */
+struct fw_store_log_item {
+	const uint8_t *entry;
+	size_t n;
+	uint8_t leaf_hash[32];
+};
+enum fw_err fw_store_log_append_many(struct fw_store *s, const struct fw_store_log_item *items, size_t n,
+				     uint64_t *first) FW_WUR;
+struct fw_store_log_state {
+	uint64_t sequenced;  /* entries written: indices 0 … sequenced-1 */
+	uint64_t integrated; /* entries in the tree of the newest checkpoint */
+	uint8_t frontier[2056]; /* the tree's serialized frontier */
+	size_t frontier_len;
+};
+enum fw_err fw_store_log_state(struct fw_store *s, struct fw_store_log_state *out) FW_WUR;
+/* Leaf hashes of entries [from, from+count), into out (count · 32 bytes);
+ * FW_ERR_NOT_FOUND unless all of them are sequenced. */
+enum fw_err fw_store_log_leaves(struct fw_store *s, uint64_t from, size_t count, uint8_t *out) FW_WUR;
+/* Calls fn for entries [from, from+count) in order; FW_ERR_NOT_FOUND unless
+ * all exist. entry is borrowed for the call. */
+typedef enum fw_err (*fw_store_log_entry_fn)(void *ctx, uint64_t index, const uint8_t *entry,
+					     size_t n);
+enum fw_err fw_store_log_entries(struct fw_store *s, uint64_t from, size_t count,
+				 fw_store_log_entry_fn fn, void *ctx) FW_WUR;
+/* The entry of a delivery and its index. */
+enum fw_err fw_store_log_delivery_entry(struct fw_store *s, int64_t delivery_id, uint64_t *index,
+					struct fw_buf *entry) FW_WUR;
+/* A complete subtree hash. */
+struct fw_store_log_node {
+	unsigned level;
+	uint64_t index;
+	uint8_t hash[32];
+};
+enum fw_err fw_store_log_node_get(struct fw_store *s, unsigned level, uint64_t index,
+				  uint8_t out[32]) FW_WUR;
+/* Integration, in one transaction: if the tree still has old_size entries
+ * (compare-and-set: FW_ERR_STATE when another node got there first, and
+ * nothing is written), stores the new size and frontier, the nodes and the
+ * signed checkpoint note of the new size (kept if one exists already). */
+struct fw_store_log_integration {
+	uint64_t old_size, new_size;
+	const uint8_t *frontier;
+	size_t frontier_len;
+	const struct fw_store_log_node *nodes;
+	size_t n_nodes;
+	const uint8_t *root; /* 32 bytes */
+	const char *note;    /* the signed checkpoint */
+	size_t note_len;
+	int64_t at;
+};
+enum fw_err fw_store_log_integrate(struct fw_store *s, const struct fw_store_log_integration *in) FW_WUR;
+/* The signed checkpoint of a tree size, or with latest the newest one;
+ * *size (may be NULL) gets its size. FW_ERR_NOT_FOUND when there is none. */
+enum fw_err fw_store_log_checkpoint_get(struct fw_store *s, bool latest, uint64_t size,
+					uint64_t *out_size, struct fw_buf *note) FW_WUR;
 
 #endif

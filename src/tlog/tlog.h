@@ -334,4 +334,89 @@ enum fw_err fw_tlog_receipt_verify(const char *text, size_t n,
 				   const struct fw_tlog_policy *pol, struct fw_tlog_receipt *rcpt,
 				   struct fw_tlog_checkpoint *cp) FW_WUR;
 
+/* ======================================================================= *
+ * The log service (src/tlog/log*.c): the above on top of the store.       *
+ * Unlike everything before this line, it does I/O (through store.h) and   *
+ * runs a thread. Entries are written by the store in the transaction of   *
+ * what they record; the service integrates them into the tree, signs one  *
+ * checkpoint per batch (group commit) and serves proofs, tiles, bundles   *
+ * and receipts from stored subtree hashes.                                *
+ * ======================================================================= */
+struct fw_store;
+struct fw_delivery;
+struct fw_tlog_log;
+
+#define FW_TLOG_LOG_DEFAULT_ORIGIN "forewarn.local/log"
+#define FW_TLOG_LOG_INTERVAL_MS 1000     /* at most this between checkpoints */
+#define FW_TLOG_LOG_BATCH_MAX 65536u     /* leaves integrated per transaction */
+/* The text a member gets to open its delivery's commitment. */
+#define FW_TLOG_OPENING_BYTES 512
+
+struct fw_tlog_log_config {
+	struct fw_store *store;             /* borrowed */
+	const struct fw_sign_key *key;      /* borrowed: the program's Ed25519 key */
+	const char *origin;                 /* NULL: FW_TLOG_LOG_DEFAULT_ORIGIN */
+	unsigned interval_ms;               /* 0: FW_TLOG_LOG_INTERVAL_MS */
+};
+
+enum fw_err fw_tlog_log_open(const struct fw_tlog_log_config *cfg, struct fw_tlog_log **out) FW_WUR;
+/* Stops the thread (after a last integration) and frees. NULL is a no-op. */
+void fw_tlog_log_free(struct fw_tlog_log *l);
+/* Starts the integrator thread: it integrates what is sequenced when woken
+ * and at least every interval. */
+enum fw_err fw_tlog_log_start(struct fw_tlog_log *l) FW_WUR;
+void fw_tlog_log_wake(struct fw_tlog_log *l);
+/* Integrates every entry sequenced so far and signs the checkpoint (also the
+ * empty tree's, once). Safe against other nodes doing the same. *size (may
+ * be NULL) gets the size of the newest checkpoint after. */
+enum fw_err fw_tlog_log_integrate(struct fw_tlog_log *l, uint64_t *size) FW_WUR;
+
+const char *fw_tlog_log_origin(const struct fw_tlog_log *l);
+/* The verifier key "origin+hex8+base64" of the log's key. */
+enum fw_err fw_tlog_log_vkey(const struct fw_tlog_log *l, char out[FW_TLOG_VKEY_BYTES]) FW_WUR;
+
+/* The signed checkpoint: the newest (latest) or that of `size`. */
+enum fw_err fw_tlog_log_checkpoint(struct fw_tlog_log *l, bool latest, uint64_t size,
+				   struct fw_buf *note, uint64_t *out_size) FW_WUR;
+/* Proofs within a tree that has a checkpoint (size ≤ the newest one's). */
+enum fw_err fw_tlog_log_inclusion(struct fw_tlog_log *l, uint64_t index, uint64_t size,
+				  struct fw_tlog_proof *out) FW_WUR;
+enum fw_err fw_tlog_log_consistency(struct fw_tlog_log *l, uint64_t size1, uint64_t size2,
+				    struct fw_tlog_proof *out) FW_WUR;
+/* Appends a tile's hashes, or an entry bundle, as served under /log/.
+ * FW_ERR_NOT_FOUND unless all of it is in the newest checkpoint's tree. */
+enum fw_err fw_tlog_log_tile(struct fw_tlog_log *l, const struct fw_tlog_tile *t,
+			     struct fw_buf *out) FW_WUR;
+/* The c2sp tlog-proof receipt of a delivery's entry against the newest
+ * checkpoint (integrating first if needed); entry and index may be NULL. */
+enum fw_err fw_tlog_log_receipt(struct fw_tlog_log *l, int64_t delivery_id, struct fw_buf *receipt,
+				struct fw_buf *entry, uint64_t *index) FW_WUR;
+/* Sequences an entry that records nothing else (policy, member change…). */
+enum fw_err fw_tlog_log_append(struct fw_tlog_log *l, const uint8_t *entry, size_t n,
+			       uint64_t *index) FW_WUR;
+
+/* --- entries (src/tlog/log_entry.c; formats in docs/log.md) ------------- */
+/* A delivery's entry, canonical JSON with sorted keys and no spaces:
+ *   {"commitment":"<hex>","sealed_sha256":"<hex>","time":<s>,"type":"delivery","v":1}
+ * commitment = SHA-256(opening), the opening being the text
+ *   "forewarn/log/delivery/v1\nmember <m>\nadvisory <a>\nkind <k>\nversion <n>\n"
+ *   "plain-sha256 <hex>\nnonce <hex of 32 bytes>\n"
+ * with nonce = fw_crypto_prf(master, "forewarn/log/delivery-nonce/v1",
+ * "m\na\nk\nn"). Only the member (given its opening) and the operator (who
+ * can derive it) can open it; the entry names no member, advisory or kind. */
+enum fw_err fw_tlog_entry_delivery(const uint8_t master[FW_CRYPTO_KEY_BYTES],
+				   const struct fw_delivery *d, struct fw_buf *entry) FW_WUR;
+enum fw_err fw_tlog_delivery_opening(const uint8_t master[FW_CRYPTO_KEY_BYTES],
+				     const struct fw_delivery *d,
+				     char out[FW_TLOG_OPENING_BYTES]) FW_WUR;
+/* A policy version: {"author":"…","policy_sha256":"<hex>","time":<s>,"type":"policy","v":1,"version":<n>} */
+enum fw_err fw_tlog_entry_policy(int version, const uint8_t sha256[32], const char *author, int64_t time,
+				 struct fw_buf *entry) FW_WUR;
+/* A member's status change; member and reason are committed to, like a
+ * delivery's: {"commitment":"<hex>","status":"…","time":<s>,"type":"member","v":1}
+ * with opening "forewarn/log/member/v1\nmember <m>\nreason <r>\nnonce <hex>\n". */
+enum fw_err fw_tlog_entry_member(const uint8_t master[FW_CRYPTO_KEY_BYTES], const char *member_id,
+				 const char *status, const char *reason, int64_t time,
+				 struct fw_buf *entry) FW_WUR;
+
 #endif
