@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "base/time.h"
 #include "http/internal.h"
+#include "tlog/tlog.h"
 
 /* Membership changes what scheduled advisories owe this member. */
 static void replan(struct fw_req *req, const char *member_id)
@@ -166,6 +167,13 @@ static enum fw_err sanction(struct fw_req *req, struct fw_resp *resp, enum fw_me
 	fw_log_info("http", "member %s: %s -> %s by %s (%zu tokens revoked); reason: %s", m.id,
 		    fw_member_status_name(before), fw_member_status_name(to), req->auth.token_id, revoked, reason);
 	replan(req, m.id);
+	struct fw_buf entry;
+	fw_buf_init(&entry, FW_STORE_LOG_ENTRY_MAX);
+	if (fw_tlog_entry_member(req->app->master_key, m.id, fw_member_status_name(to), reason, m.updated_at,
+				 &entry) == FW_OK)
+		fw_http_log_entry(req, &entry, "member status change");
+	else
+		fw_buf_cleanup(&entry);
 	return fw_resp_json(resp, json_pack("{s:o,s:s,s:I}", "member", fw_member_to_json(&m), "reason", reason,
 					    "tokens_revoked", (json_int_t)revoked));
 }

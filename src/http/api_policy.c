@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "http/internal.h"
 #include "policy/policy.h"
+#include "tlog/tlog.h"
 
 static json_t *diags_json(const struct fw_policy_diags *d)
 {
@@ -84,6 +85,15 @@ enum fw_err fw_api_policy_put(struct fw_req *req, struct fw_resp *resp)
 	if ((r = fw_release_policy_apply(req->app->release, (const char *)req->body, req->body_len, &v)) != FW_OK)
 		goto out;
 	fw_log_info("http", "policy version %d applied by %s: %s", v.version, v.author, v.comment);
+	struct fw_buf entry;
+	fw_buf_init(&entry, FW_STORE_LOG_ENTRY_MAX);
+	if (fw_tlog_entry_policy(v.version, v.sha256, v.author, v.created_at, &entry) == FW_OK) {
+		char what[48];
+		snprintf(what, sizeof what, "policy version %d", v.version);
+		fw_http_log_entry(req, &entry, what);
+	} else {
+		fw_buf_cleanup(&entry);
+	}
 	json_t *j = version_json(&v);
 	if (j && json_object_set_new(j, "diagnostics", diags_json(&d)) != 0) {
 		json_decref(j);

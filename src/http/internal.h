@@ -70,6 +70,10 @@ bool fw_req_is_admin(const struct fw_req *req);
 /* Wraps a list as {"key": [...]}; steals arr. */
 json_t *fw_json_wrap(const char *key, json_t *arr);
 enum fw_err fw_resp_json(struct fw_resp *resp, json_t *j) FW_WUR; /* steals j; NULL -> NOMEM */
+/* Appends an entry (a policy version, a member change) to the transparency
+ * log after the change it records was stored, and frees the entry buffer.
+ * A failure is logged loudly; the change itself stands. */
+void fw_http_log_entry(struct fw_req *req, struct fw_buf *entry, const char *what);
 
 /* Handlers, one file per resource. */
 enum fw_err fw_api_health(struct fw_req *, struct fw_resp *);

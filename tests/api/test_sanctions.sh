@@ -54,13 +54,19 @@ check "nor its signature" status_is 403
 api "${TOKEN[b]}" GET /api/v1/whoami
 check "its token still says who it is" status_is 200
 
-# Expulsion revokes every token and is final.
+# Expulsion revokes every token and is final; it is an entry of the log.
+log_size() { curl -s -H "Authorization: Bearer $ADMIN" "$URL/log/checkpoint" | sed -n 2p; }
+size_before=$(wait_for 30 log_size >/dev/null; log_size)
 out=$("$FW" member expel a --reason "leaked poc")
 check "expel reports revoked tokens" grep -q '1 tokens revoked' <<<"$out"
 api "${TOKEN[a]}" GET /api/v1/deliveries
 check "an expelled member's token is 401" status_is 401
 api_json "$ADMIN" POST /api/v1/members/a/reinstate '{"reason":"oops"}'
 check "expulsion is final" status_is 409
+grown() { [ "$(log_size)" -gt "$size_before" ]; }
+check "the expulsion was recorded in the transparency log" wait_for 50 grown
+check "the log entry names no member and no reason" \
+	bash -c "! curl -s -H 'Authorization: Bearer $ADMIN' '$URL/log/tile/entries/000.p/'\$(log_size) | grep -a -q -e 'leaked poc' -e '\"a\"'"
 api "$ADMIN" GET "/api/v1/advisories/adv/plan?member=a"
 check "the expelled member's plan withholds everything" \
 	[ "$(jbody '[.plan[] | select(.decision == "release")] | length')" = 0 ]
