@@ -41,8 +41,11 @@ check "auditor token made" [ -n "$AUDITOR" ]
 
 api "" GET /log/checkpoint
 check "the log is not readable anonymously" status_is 401
-api "$AUDITOR" GET /log/checkpoint
-check "empty tree has a signed checkpoint" [ "$(sed -n 2p "$TMP/body")" = 0 ]
+# The applied policy version is the log's first entry.
+BASE=1
+cp_size() { api "$AUDITOR" GET /log/checkpoint; sed -n 2p "$TMP/body"; }
+log_has() { [ "$(cp_size)" = "$1" ]; }
+check "the first checkpoint covers the policy version" wait_for 50 log_has $BASE
 
 api_json "$ADMIN" POST /api/v1/advisories '{"id":"sp-rce","title":"SharePoint RCE","public_at":"2025-07-08T17:00:00Z"}'
 for k in summary detection poc; do
@@ -53,13 +56,11 @@ api_json "$ADMIN" POST /api/v1/advisories/sp-rce/schedule '{}'
 check "advisory scheduled" status_is 200
 
 total_deliveries() { api "$ADMIN" GET "/api/v1/deliveries"; jbody '.deliveries | length'; }
-cp_size() { api "$AUDITOR" GET /log/checkpoint; sed -n 2p "$TMP/body"; }
-log_has() { [ "$(cp_size)" = "$1" ]; }
 api_json "$ADMIN" POST /api/v1/clock '{"set":"2025-07-04T00:00:00Z"}'
 deliveries_are() { [ "$(total_deliveries)" = "$1" ]; }
 check "6 copies delivered (val 3, ans 3)" wait_for 100 deliveries_are 6
-wait_for 100 log_has 6 || true
-check "checkpoint covers the 6 deliveries" log_has 6
+wait_for 100 log_has $((BASE + 6)) || true
+check "checkpoint covers the 6 deliveries" log_has $((BASE + 6))
 
 # One to one: every delivery has a receipt whose index is distinct, all of 0..5.
 idx=()
@@ -70,7 +71,7 @@ for id in $(api "$ADMIN" GET /api/v1/deliveries; jbody '.deliveries[].id'); do
 	idx+=("$i")
 	OWNER[$i]=$(jbody .opening | sed -n 's/^member //p')
 done
-check "deliveries and entries agree one to one" [ "$(printf '%s\n' "${idx[@]}" | sort -n | tr '\n' ' ')" = "0 1 2 3 4 5 " ]
+check "deliveries and entries agree one to one" [ "$(printf '%s\n' "${idx[@]}" | sort -n | tr '\n' ' ')" = "1 2 3 4 5 6 " ]
 
 # A member sees only its own receipts.
 ans_id=$(api "${TOKEN[ans]}" GET /api/v1/deliveries; jbody '.deliveries[0].id')
@@ -81,8 +82,8 @@ check "own receipt is served" status_is 200
 check "opening names the member, entry does not" bash -c "jq -r .opening '$TMP/body' | grep -q '^member ans\$' && ! jq -r .entry '$TMP/body' | grep -q ans"
 check "commitment = SHA-256(opening)" [ "$(jq -j .opening "$TMP/body" | sha256sum | cut -c1-64)" = "$(jq -r .entry "$TMP/body" | jq -r .commitment)" ]
 
-api "$AUDITOR" GET /log/tile/entries/000.p/6
-check "entry bundle of 6 served to the auditor" status_is 200
+api "$AUDITOR" GET /log/tile/entries/000.p/$((BASE + 6))
+check "entry bundle of 7 served to the auditor" status_is 200
 check "no entry names a member or an advisory" bash -c "! grep -a -q -e sp-rce -e '\"val\"' -e ans -e summary '$TMP/body'"
 
 F="$FW_BIN/forewarn"
@@ -100,12 +101,12 @@ api "$ADMIN" POST "/api/v1/advisories/sp-rce/artifacts/description" -H 'Content-
 api_json "$ADMIN" POST /api/v1/clock '{"set":"2025-07-08T17:00:00Z"}'
 check "8 copies delivered" wait_for 100 deliveries_are 8
 N=$(total_deliveries)
-wait_for 100 log_has "$N"
-check "checkpoint grows with the new deliveries ($N)" log_has "$N"
+wait_for 100 log_has "$((BASE + N))"
+check "checkpoint grows with the new deliveries ($N)" log_has "$((BASE + N))"
 check "member's second fetch checks consistency and succeeds" \
 	"$F" --token-file "$TMP/val.token" fetch --out "$TMP/val-in" --identity "$TMP/val.key"
 check "auditor: verify --from an old checkpoint" "$F" --token-file "$TMP/auditor.token" log verify --from "$TMP/cp6" --log-key "$VKEY"
-check "auditor: proof --from 6" "$F" --token-file "$TMP/auditor.token" log proof --from 6 --log-key "$VKEY"
+check "auditor: proof --from 7" "$F" --token-file "$TMP/auditor.token" log proof --from 7 --log-key "$VKEY"
 check "auditor: proof --index 3" "$F" --token-file "$TMP/auditor.token" log proof --index 3 --log-key "$VKEY"
 
 # Independent verifier: Go's sumdb/note and sumdb/tlog (Debian golang-golang-x-mod-dev).
@@ -129,7 +130,7 @@ if on_sqlite; then
 	check "audit passes again once restored" "$F" --token-file "$TMP/auditor.token" log audit --log-key "$VKEY"
 
 	# Tamper 2: serve an older checkpoint (truncation as clients see it).
-	sqlite3 "$DB" "CREATE TABLE keep_cp AS SELECT * FROM log_checkpoints WHERE size > 6; DELETE FROM log_checkpoints WHERE size > 6"
+	sqlite3 "$DB" "CREATE TABLE keep_cp AS SELECT * FROM log_checkpoints WHERE size > 7; DELETE FROM log_checkpoints WHERE size > 7"
 	check "member detects the older checkpoint" bash -c "! '$F' --token-file '$TMP/val.token' fetch --out '$TMP/val-in' 2>'$TMP/old.err'"
 	check "member says the log was truncated" grep -q "older than the one kept" "$TMP/old.err"
 	check "auditor detects it with verify --from" bash -c "! '$F' --token-file '$TMP/auditor.token' log verify --from '$TMP/val-in/.forewarn/checkpoint' --log-key '$VKEY' 2>/dev/null"
