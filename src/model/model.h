@@ -127,6 +127,10 @@ struct fw_plan_entry {
 	bool withheld;
 	int64_t release_at; /* meaningful when !withheld */
 	char reason[256];   /* the rules that decided, for people */
+	/* The policy version that decided. Only entries of the newest version
+	 * are ever released, so a new policy stops every older plan the moment
+	 * it is stored, before the re-plan is written. */
+	int policy_version;
 };
 
 struct fw_token {

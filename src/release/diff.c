@@ -22,7 +22,7 @@ enum fw_err fw_release_explain(struct fw_release *rel, const char *member_id, co
 			r = fw_err_set(r, "no advisory %.64s", advisory_id);
 		return r;
 	}
-	if ((r = fw_release_load_policy(rel->store, &pol)) != FW_OK)
+	if ((r = fw_release_load_policy(rel->store, &pol, NULL)) != FW_OK)
 		return r;
 	for (int k = 0; k < FW_KIND_COUNT; k++)
 		fw_policy_decide(pol, &m, &a, (enum fw_kind)k, &out[k]);

@@ -23,7 +23,8 @@ struct fw_release {
 	pthread_t thread;
 };
 
-enum fw_err fw_release_load_policy(struct fw_store *store, struct fw_policy **out) FW_WUR;
+/* The current policy, parsed; *version (may be NULL) gets its version. */
+enum fw_err fw_release_load_policy(struct fw_store *store, struct fw_policy **out, int *version) FW_WUR;
 
 /* The render step: the bytes of the member's copy of an artifact version.
  * Today every member's copy equals the artifact; this is where per-member

@@ -6,7 +6,7 @@
 #include "policy/policy.h"
 #include "release/internal.h"
 
-enum fw_err fw_release_load_policy(struct fw_store *store, struct fw_policy **out)
+enum fw_err fw_release_load_policy(struct fw_store *store, struct fw_policy **out, int *version)
 {
 	struct fw_buf text;
 	struct fw_policy_version v;
@@ -27,6 +27,8 @@ enum fw_err fw_release_load_policy(struct fw_store *store, struct fw_policy **ou
 		goto out;
 	}
 	*out = p;
+	if (version)
+		*version = v.version;
 out:
 	fw_buf_cleanup(&text);
 	return r;
@@ -38,8 +40,9 @@ out:
  * A plan that would tell anyone more than max_embargo before T is refused
  * as a whole, naming the rule and the member. */
 static enum fw_err plan_one(struct fw_store *store, const struct fw_policy *pol,
-			    const struct fw_member *members, size_t nmembers, const struct fw_advisory *adv,
-			    const char *only_member, bool check_only, size_t *planned, size_t *withheld)
+			    int version, const struct fw_member *members, size_t nmembers,
+			    const struct fw_advisory *adv, const char *only_member, bool check_only, size_t *planned,
+			    size_t *withheld)
 {
 	struct fw_plan_entry *plan = NULL;
 	size_t n = 0, nwith = 0;
@@ -67,6 +70,7 @@ static enum fw_err plan_one(struct fw_store *store, const struct fw_policy *pol,
 			e->withheld = d.withheld;
 			e->release_at = d.withheld ? 0 : adv->public_at + d.offset;
 			snprintf(e->reason, sizeof e->reason, "%s", d.reason);
+			e->policy_version = version;
 			nwith += d.withheld;
 		}
 	}
@@ -90,15 +94,16 @@ enum fw_err fw_release_plan(struct fw_release *rel, const char *advisory_id, siz
 	struct fw_member *members = NULL;
 	struct fw_advisory adv;
 	size_t nmembers = 0;
+	int version = 0;
 	enum fw_err r;
 
-	if ((r = fw_release_load_policy(rel->store, &pol)) != FW_OK)
+	if ((r = fw_release_load_policy(rel->store, &pol, &version)) != FW_OK)
 		goto out;
 	if ((r = fw_store_member_list(rel->store, &members, &nmembers)) != FW_OK)
 		goto out;
 	if ((r = fw_store_advisory_get(rel->store, advisory_id, &adv)) != FW_OK)
 		goto out;
-	if ((r = plan_one(rel->store, pol, members, nmembers, &adv, NULL, false, planned, withheld)) != FW_OK)
+	if ((r = plan_one(rel->store, pol, version, members, nmembers, &adv, NULL, false, planned, withheld)) != FW_OK)
 		goto out;
 	fw_release_wake(rel);
 out:
@@ -109,7 +114,8 @@ out:
 
 /* Plans every scheduled or public advisory under pol: first checks them
  * all (nothing written), then, if before() succeeds, writes them. */
-static enum fw_err replan_with(struct fw_release *rel, const struct fw_policy *pol,
+/* *version is read when writing: before() may be what assigns it. */
+static enum fw_err replan_with(struct fw_release *rel, const struct fw_policy *pol, const int *version,
 			       enum fw_err (*before)(void *), void *arg)
 {
 	struct fw_member *members = NULL;
@@ -126,8 +132,8 @@ static enum fw_err replan_with(struct fw_release *rel, const struct fw_policy *p
 		for (size_t i = 0; i < nadvs; i++) {
 			if (advs[i].status == FW_ADVISORY_DRAFT)
 				continue;
-			if ((r = plan_one(rel->store, pol, members, nmembers, &advs[i], NULL, pass == 0, NULL,
-					  NULL)) != FW_OK)
+			if ((r = plan_one(rel->store, pol, *version, members, nmembers, &advs[i], NULL, pass == 0,
+					  NULL, NULL)) != FW_OK)
 				goto out;
 		}
 	}
@@ -141,11 +147,12 @@ out:
 enum fw_err fw_release_replan_all(struct fw_release *rel)
 {
 	struct fw_policy *pol = NULL;
-	enum fw_err r = fw_release_load_policy(rel->store, &pol);
+	int version = 0;
+	enum fw_err r = fw_release_load_policy(rel->store, &pol, &version);
 	if (r == FW_ERR_STATE)
 		return FW_OK; /* no policy yet: nothing can be planned */
 	if (r == FW_OK)
-		r = replan_with(rel, pol, NULL, NULL);
+		r = replan_with(rel, pol, &version, NULL, NULL);
 	fw_policy_free(pol);
 	return r;
 }
@@ -176,7 +183,7 @@ enum fw_err fw_release_policy_apply(struct fw_release *rel, const char *text, si
 		return r;
 	}
 	struct store_version sv = {rel->store, v, text, n};
-	r = replan_with(rel, pol, store_version, &sv);
+	r = replan_with(rel, pol, &v->version, store_version, &sv);
 	fw_policy_free(pol);
 	return r;
 }
@@ -187,6 +194,7 @@ enum fw_err fw_release_plan_member(struct fw_release *rel, const char *member_id
 	struct fw_advisory *advs = NULL;
 	struct fw_member m;
 	size_t nadvs = 0;
+	int version = 0;
 	enum fw_err r;
 
 	if ((r = fw_store_member_get(rel->store, member_id, &m)) != FW_OK)
@@ -196,9 +204,9 @@ enum fw_err fw_release_plan_member(struct fw_release *rel, const char *member_id
 	for (size_t i = 0; i < nadvs; i++) {
 		if (advs[i].status == FW_ADVISORY_DRAFT)
 			continue;
-		if (!pol && (r = fw_release_load_policy(rel->store, &pol)) != FW_OK)
+		if (!pol && (r = fw_release_load_policy(rel->store, &pol, &version)) != FW_OK)
 			goto out;
-		if ((r = plan_one(rel->store, pol, &m, 1, &advs[i], m.id, false, NULL, NULL)) != FW_OK)
+		if ((r = plan_one(rel->store, pol, version, &m, 1, &advs[i], m.id, false, NULL, NULL)) != FW_OK)
 			goto out;
 	}
 	fw_release_wake(rel);

@@ -274,16 +274,16 @@ static const char sql_plan_delete_member[] = "DELETE FROM plan WHERE advisory_id
 /* The whole plan in one statement: the entries come as arrays, one per
  * column, however many thousand members there are. */
 static const char sql_plan_insert[] =
-	"INSERT INTO plan (advisory_id, member_id, kind, withheld, release_at, reason)"
-	" SELECT $1::text, u.m, u.k, u.w, u.t, u.why"
+	"INSERT INTO plan (advisory_id, member_id, kind, withheld, release_at, reason, policy_version)"
+	" SELECT $1::text, u.m, u.k, u.w, u.t, u.why, $7::bigint"
 	" FROM unnest($2::text[], $3::text[], $4::bool[], $5::int8[], $6::text[]) AS u(m, k, w, t, why)";
 static const char sql_plan_list[] = "SELECT p.member_id, p.advisory_id, p.kind, p.withheld,"
-				    " p.release_at, p.reason FROM plan p"
+				    " p.release_at, p.reason, p.policy_version::bigint FROM plan p"
 				    " JOIN kinds k ON k.name = p.kind"
 				    " WHERE p.advisory_id = $1"
 				    " ORDER BY p.release_at, p.member_id, k.position LIMIT $2";
 static const char sql_plan_list_member[] = "SELECT p.member_id, p.advisory_id, p.kind, p.withheld,"
-					   " p.release_at, p.reason FROM plan p"
+					   " p.release_at, p.reason, p.policy_version::bigint FROM plan p"
 					   " JOIN kinds k ON k.name = p.kind"
 					   " WHERE p.advisory_id = $1 AND p.member_id = $2"
 					   " ORDER BY p.release_at, p.member_id, k.position LIMIT $3";
@@ -299,6 +299,10 @@ static enum fw_err plan_row(const PGresult *res, int row, void *out)
 	    (r = pg_col_i64(res, row, 4, &e.release_at)) != FW_OK ||
 	    (r = pg_col_text(res, row, 5, e.reason)) != FW_OK)
 		return r;
+	int64_t version = 0;
+	if ((r = pg_col_i64(res, row, 6, &version)) != FW_OK)
+		return r;
+	e.policy_version = (int)version;
 	memcpy(out, &e, sizeof e);
 	return FW_OK;
 }
@@ -408,6 +412,7 @@ enum fw_err fw_store_pg_plan_replace(struct fw_store *s, const char *advisory_id
 		pg_text(&p[1], 2, member_id);
 	pg_params_init(&p[2], "plan entry");
 	pg_text(&p[2], 1, advisory_id);
+	pg_i64(&p[2], 7, n ? e[0].policy_version : 0); /* one decision, one version */
 	if ((r = bind_plan(&p[2], e, n)) != FW_OK) {
 		fw_store_pg_params_free(&p[2]);
 		return r;
@@ -461,6 +466,7 @@ static const char sql_due[] =
 	"  JOIN advisories a ON a.id = p.advisory_id"
 	"  JOIN members m ON m.id = p.member_id"
 	"  WHERE NOT p.withheld AND p.release_at <= $1"
+	"   AND p.policy_version = (SELECT COALESCE(MAX(pv.version), 0) FROM policy_versions pv)"
 	"   AND a.status IN ('scheduled', 'public')"
 	"   AND m.status IN ('active', 'probation'))"
 	" SELECT r.member_id, r.advisory_id, r.kind, r.version, r.release_at"
@@ -480,6 +486,7 @@ static const char sql_next_wakeup[] =
 	"   JOIN advisories a ON a.id = p.advisory_id"
 	"   JOIN members m ON m.id = p.member_id"
 	"   WHERE NOT p.withheld AND p.release_at > $1"
+	"    AND p.policy_version = (SELECT COALESCE(MAX(pv.version), 0) FROM policy_versions pv)"
 	"    AND a.status IN ('scheduled', 'public')"
 	"    AND m.status IN ('active', 'probation')"
 	"    AND EXISTS (SELECT 1 FROM artifacts x"

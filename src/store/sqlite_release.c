@@ -232,10 +232,10 @@ out:
 static const char sql_plan_delete[] = "DELETE FROM plan WHERE advisory_id = ?1"
 				      " AND (?2 IS NULL OR member_id = ?2)";
 static const char sql_plan_insert[] = "INSERT INTO plan"
-				      " (advisory_id, member_id, kind, withheld, release_at, reason)"
-				      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+				      " (advisory_id, member_id, kind, withheld, release_at, reason, policy_version)"
+				      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char sql_plan_list[] = "SELECT p.member_id, p.advisory_id, p.kind, p.withheld,"
-				    " p.release_at, p.reason FROM plan p"
+				    " p.release_at, p.reason, p.policy_version FROM plan p"
 				    " JOIN kinds k ON k.name = p.kind"
 				    " WHERE p.advisory_id = ?1 AND (?2 IS NULL OR p.member_id = ?2)"
 				    " ORDER BY p.release_at, p.member_id, k.position LIMIT ?3";
@@ -249,6 +249,7 @@ static enum fw_err plan_row(sqlite3_stmt *st, void *out)
 		return r;
 	e->withheld = sqlite3_column_int(st, 3) != 0;
 	e->release_at = sqlite3_column_int64(st, 4);
+	e->policy_version = sqlite3_column_int(st, 6);
 	return FW_OK;
 }
 
@@ -265,6 +266,7 @@ static enum fw_err plan_insert(struct sq_conn *c, const struct fw_plan_entry *e)
 	sq_i64(&b, 4, e->withheld ? 1 : 0);
 	sq_i64(&b, 5, e->release_at);
 	sq_field(&b, 6, e->reason);
+	sq_i64(&b, 7, e->policy_version);
 	if (b.r != FW_OK)
 		return b.r;
 	return fw_store_sq_exec(c, st, "plan entry");
@@ -337,6 +339,7 @@ static const char sql_due[] =
 	"  JOIN advisories a ON a.id = p.advisory_id"
 	"  JOIN members m ON m.id = p.member_id"
 	"  WHERE p.withheld = 0 AND p.release_at <= ?1"
+	"   AND p.policy_version = (SELECT COALESCE(MAX(pv.version), 0) FROM policy_versions pv)"
 	"   AND a.status IN ('scheduled', 'public')"
 	"   AND m.status IN ('active', 'probation'))"
 	" SELECT r.member_id, r.advisory_id, r.kind, r.version, r.release_at"
@@ -357,6 +360,7 @@ static const char sql_next_wakeup[] =
 	"   JOIN advisories a ON a.id = p.advisory_id"
 	"   JOIN members m ON m.id = p.member_id"
 	"   WHERE p.withheld = 0 AND p.release_at > ?1"
+	"    AND p.policy_version = (SELECT COALESCE(MAX(pv.version), 0) FROM policy_versions pv)"
 	"    AND a.status IN ('scheduled', 'public')"
 	"    AND m.status IN ('active', 'probation')"
 	"    AND EXISTS (SELECT 1 FROM artifacts x"

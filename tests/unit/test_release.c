@@ -284,6 +284,26 @@ static void test_member_joins_late(void **state)
 	assert_int_equal(count(c, "m5"), 2);
 }
 
+static void test_stored_policy_stops_older_plan_at_once(void **state)
+{
+	struct ctx *c = *state;
+	assert_int_equal(fw_release_plan(c->rel, "adv", NULL, NULL), FW_OK);
+	/* A new policy version is stored but the re-plan has not run (a crash,
+	 * or the moment in between): nothing of the older plan is released. */
+	const char *stricter = "tier a { grant summary at T-1d }\n";
+	struct fw_policy_version pv = {.created_at = 2};
+	assert_int_equal(fw_store_policy_add(c->s, &pv, stricter, strlen(stricter)), FW_OK);
+	assert_int_equal(run(c, T - 5 * DAY), 0);
+	int64_t next = 1;
+	assert_int_equal(fw_store_next_wakeup(c->s, T - 5 * DAY, &next), FW_OK);
+	assert_int_equal(next, T); /* only the advisory's publication is ahead */
+	/* The re-plan (here: the one at start) brings the new decisions. */
+	assert_int_equal(fw_release_replan_all(c->rel), FW_OK);
+	assert_int_equal(run(c, T - 5 * DAY), 0);
+	assert_int_equal(run(c, T - DAY), 1); /* m1's summary under the new policy */
+	assert_int_equal(count(c, "m1"), 1);
+}
+
 static void test_no_policy_refuses_plan(void **state)
 {
 	(void)state;
@@ -313,6 +333,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_copies_open_and_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_runners_deliver_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_member_joins_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stored_policy_stops_older_plan_at_once, setup, teardown),
 		cmocka_unit_test(test_no_policy_refuses_plan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
