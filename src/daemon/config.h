@@ -19,12 +19,14 @@ struct fwd_config {
 	char log_level[16];
 	char tls_cert[FWD_PATH_BYTES];
 	char tls_key[FWD_PATH_BYTES];
+	char log_origin[256];
 	long long threads;
 	long long max_connections;
 	long long per_ip_connections;
 	long long timeout;
 	long long max_body;
 	long long max_artifact;
+	long long log_interval;
 };
 
 enum fwd_action { FWD_RUN, FWD_HELP, FWD_VERSION, FWD_CHECK, FWD_DUMP };

@@ -94,7 +94,8 @@ static enum fw_err start(const struct fwd_config *cfg, struct fwd_keys *keys, st
 	/* The transparency log signs with the program's Ed25519 key (its
 	 * verifier key is published at /api/v1/program) and integrates what
 	 * a crash left unintegrated before anything is served. */
-	struct fw_tlog_log_config lc = {.store = run->store, .key = &keys->sign};
+	struct fw_tlog_log_config lc = {.store = run->store, .key = &keys->sign, .origin = cfg->log_origin,
+					.interval_ms = (unsigned)cfg->log_interval};
 	if ((r = fw_tlog_log_open(&lc, &run->log)) != FW_OK || (r = fw_tlog_log_start(run->log)) != FW_OK)
 		return r;
 	fw_release_set_log(run->release, run->log);
