@@ -9,3 +9,4 @@ if [ -z "${MEMBERS:-}" ]; then
 fi
 "$build/bench_policy" --members "${POLICY_MEMBERS:-10000}" --advisories "${POLICY_ADVISORIES:-100}"
 "$build/bench_log"
+"$build/bench_trace" --members "${TRACE_MEMBERS:-10000}" --points "${TRACE_POINTS:-300}"

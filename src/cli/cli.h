@@ -86,6 +86,9 @@ int fw_cli_cmd_whoami(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_program(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_demo(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_log(struct fw_cli *cli, int argc, char **argv);
+int fw_cli_cmd_trace(struct fw_cli *cli, int argc, char **argv);
+/* forewarn artifact capacity (cmd_trace.c) */
+int fw_cli_artifact_capacity(struct fw_cli *cli, int argc, char **argv);
 
 /* --- the transparency log, member side (cmd_log.c) ----------------------- */
 struct fw_cli_log;

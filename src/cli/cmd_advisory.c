@@ -254,6 +254,13 @@ static int timed_action(struct fw_cli *cli, const struct fw_cli_spec *spec, cons
 		fw_cli_json_text(json_object_get(got, "withheld"), text[3], sizeof text[3]);
 		printf("advisory %s %s: public at %s; %s releases planned, %s withheld\n", text[0],
 		       strcmp(action, "expedite") == 0 ? "expedited" : "scheduled", text[1], text[2], text[3]);
+		size_t i;
+		json_t *w;
+		json_array_foreach(json_object_get(got, "warnings"), i, w) {
+			char line[512];
+			fw_cli_json_text(w, line, sizeof line);
+			printf("warning: %s\n", line);
+		}
 	}
 	rc = fw_cli_finish(r);
 done:
@@ -315,6 +322,32 @@ static enum fw_err check_artifact(const json_t *got, const struct fw_buf *conten
 	return FW_OK;
 }
 
+/* The fingerprint summary of an upload: points, alphabet sizes, warnings. */
+static void print_mark(const json_t *mark)
+{
+	size_t i, count[17] = {0};
+	json_t *v;
+	if (!json_is_true(json_object_get(mark, "markable")))
+		return;
+	json_array_foreach(json_object_get(mark, "alphabet"), i, v)
+		if (json_integer_value(v) >= 2 && json_integer_value(v) <= 16)
+			count[json_integer_value(v)]++;
+	if (json_integer_value(json_object_get(mark, "points")) > 0) {
+		printf("fingerprinted: %lld variation points (", (long long)json_integer_value(json_object_get(mark, "points")));
+		for (int q = 2, first = 1; q <= 16; q++)
+			if (count[q]) {
+				printf("%s%zu with q=%d", first ? "" : ", ", count[q], q);
+				first = 0;
+			}
+		printf(")\n");
+	}
+	json_array_foreach(json_object_get(mark, "warnings"), i, v) {
+		char w[512];
+		fw_cli_json_text(v, w, sizeof w);
+		printf("warning: %s\n", w);
+	}
+}
+
 static int artifact_add(struct fw_cli *cli, int argc, char **argv)
 {
 	struct fw_cli_args a;
@@ -365,6 +398,7 @@ static int artifact_add(struct fw_cli *cli, int argc, char **argv)
 		fw_cli_json_text(json_object_get(resp.json, "sha256"), text[3], sizeof text[3]);
 		printf("artifact %s %s v%s added (%s, %s bytes, sha256 %s)\n", adv, kind, text[0], text[1], text[2],
 		       text[3]);
+		print_mark(json_object_get(resp.json, "mark"));
 	}
 out:
 	rc = fw_cli_finish(r);
@@ -395,6 +429,7 @@ static int artifact_list(struct fw_cli *cli, int argc, char **argv)
 static const struct fw_cli_cmd artifact_cmds[] = {
 	{"add", artifact_add, "upload a new version of an artifact"},
 	{"list", artifact_list, "list the artifact versions of an advisory"},
+	{"capacity", fw_cli_artifact_capacity, "how many colluders an artifact's fingerprint can trace"},
 };
 
 int fw_cli_cmd_artifact(struct fw_cli *cli, int argc, char **argv)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,9 +85,57 @@ static const struct {
 			"attacker execute code without authentication (CVE-2025-53770).\n"},
 	{"detection", "title: ToolShell exploitation attempt\n"
 		      "detection: POST /_layouts/15/ToolPane.aspx with Referer /_layouts/SignOut.aspx\n"},
-	{"poc", "# proof of concept (demo text, harmless)\n"
-		"print('POST /_layouts/15/ToolPane.aspx?DisplayMode=Edit')\n"},
+	{"poc", NULL}, /* the template below, built by poc_template() */
 };
+
+/* The proof-of-concept is a template with variation points
+ * (docs/templates.md): every member's copy picks its own alternatives, so a
+ * leaked copy says whose it was. A harmless demo: it only prints the
+ * requests it would send. The head is written by hand; the probe table
+ * repeats one line shape with four points each (a constant written three
+ * ways, the quotes of a path, an equivalent retry count, a boolean). */
+static const char *const poc_head =
+	"#!/usr/bin/env python3\n"
+	"# ToolShell (CVE-2025-53770) {{ proof of concept | proof-of-concept | PoC }} for forewarn's demo.\n"
+	"# {{ Harmless | Inert }}: it {{ only prints | merely prints | prints }} the requests it would send.\n"
+	"import {{sysmod: sys | sys as system}}\n"
+	"\n"
+	"{{target: TARGET | HOST | BASE_URL}} = {{ \"https://sharepoint.example\" | 'https://sharepoint.example' }}\n"
+	"{{referer: REFERER | SIGNOUT}} = \"/_layouts/SignOut.aspx\"\n"
+	"{{hdrs: HEADERS | HDRS | headers}} = {\"{{ Referer | referer }}\": {{=referer}},\n"
+	"                    \"{{ Content-Type | content-type }}\": \"application/x-www-form-urlencoded\"}\n"
+	"\n"
+	"def probe(tag, path, retries, verify):\n"
+	"    # {{ one request | a single request }} per probe, {{ never sent | not sent }}\n"
+	"    print({{ \"POST\" | 'POST' }}, {{=target}} + path, {{=hdrs}}, tag, retries, verify, file={{=sysmod}}.stdout)\n"
+	"\n";
+
+#define POC_PROBES 56
+static const char *const probe_pages[] = {"ToolPane.aspx", "Picker.aspx", "Authenticate.aspx", "ViewLsts.aspx",
+					  "start.aspx", "settings.aspx", "people.aspx", "mngfield.aspx"};
+
+static char *poc_template(void)
+{
+	struct fw_buf b;
+	fw_buf_init(&b, 64 * 1024);
+	enum fw_err r = fw_buf_puts(&b, poc_head);
+	for (int i = 0; i < POC_PROBES && r == FW_OK; i++) {
+		const char *pg = probe_pages[i % 8];
+		r = fw_buf_printf(&b,
+				  "probe({{ 0x%02x | %d | 0o%o }}, {{ \"/_layouts/15/%s?p=%d\" | '/_layouts/15/%s?p=%d' }}, "
+				  "{{ %d | %d + 0 | int(%d) | abs(%d) }}, {{ False | 0 }})\n",
+				  i + 16, i + 16, i + 16, pg, i, pg, i, i % 5 + 1, i % 5 + 1, i % 5 + 1, i % 5 + 1);
+	}
+	if (r == FW_OK)
+		r = fw_buf_puts(&b, "print({{ \"done\" | 'done' }}, file={{=sysmod}}.stderr)\n");
+	if (r != FW_OK) {
+		fw_buf_cleanup(&b);
+		return NULL;
+	}
+	char *text = strdup(fw_buf_str(&b)); /* the caller frees it */
+	fw_buf_cleanup(&b);
+	return text;
+}
 
 struct demo {
 	struct fw_cli *cli; /* the operator */
@@ -291,6 +340,21 @@ static void stop_server(struct demo *d)
 
 /* --- the story ----------------------------------------------------------- */
 
+/* How many colluders the poc's fingerprint traces among all six members. */
+static enum fw_err poc_capacity(struct demo *d)
+{
+	json_t *got = NULL;
+	enum fw_err r = fw_cli_get_json(d->cli, "/api/v1/advisories/toolshell/artifacts/poc/capacity", &got);
+	if (r != FW_OK)
+		return r;
+	long long c = json_integer_value(json_object_get(got, "colluders"));
+	long long n = json_integer_value(json_object_get(got, "recipients"));
+	say("    forewarn artifact capacity: it names up to %lld colluders among %lld recipients\n"
+	    "    (detection >= 0.99 under six collusion attacks, false accusation <= 1e-6).", c, n);
+	json_decref(got);
+	return expect(d, c >= 2 && n == 6, "the poc should trace 2 colluders among the 6 members");
+}
+
 static enum fw_err act_one(struct demo *d)
 {
 	char body[512], ident[FW_CRYPTO_AGE_IDENTITY_BYTES], rcp[FW_CRYPTO_AGE_RECIPIENT_BYTES], path[PATH_MAX + 64];
@@ -328,15 +392,28 @@ static enum fw_err act_one(struct demo *d)
 	for (size_t i = 0; i < sizeof artifacts / sizeof artifacts[0]; i++) {
 		struct fw_cli_resp resp;
 		char p[128];
+		char *poc = artifacts[i].text ? NULL : poc_template();
+		const char *text = artifacts[i].text ? artifacts[i].text : poc;
+		if (!text)
+			return FW_ERR_NOMEM;
 		snprintf(p, sizeof p, "/api/v1/advisories/toolshell/artifacts/%s", artifacts[i].kind);
 		struct fw_cli_req req = {.method = "POST", .path = p, .content_type = "text/plain; charset=utf-8",
-					 .body = artifacts[i].text, .body_len = strlen(artifacts[i].text)};
+					 .body = text, .body_len = strlen(text)};
 		fw_cli_resp_init(&resp);
 		r = fw_cli_http(d->cli, &req, &resp);
+		if (r == FW_OK && poc) {
+			long long points = json_integer_value(json_object_get(json_object_get(resp.json, "mark"), "points"));
+			say("    The proof-of-concept is a template: %lld variation points, so that every member's\n"
+			    "    copy is its own (each picks one alternative at each point).", points);
+			r = expect(d, points >= 200, "the poc should have at least 200 variation points");
+		}
 		fw_cli_resp_cleanup(&resp);
+		free(poc);
 		if (r != FW_OK)
 			return r;
 	}
+	if ((r = poc_capacity(d)) != FW_OK)
+		return r;
 	json_t *got = NULL;
 	if ((r = post(d, "/api/v1/advisories/toolshell/schedule", "{}", &got)) != FW_OK)
 		return r;
@@ -455,6 +532,153 @@ static enum fw_err act_four(struct demo *d)
 	return expect(d, rc == FW_CLI_EXIT_OK, "northwind's fetch should verify and decrypt every copy");
 }
 
+/* --- the leak ------------------------------------------------------------ */
+
+/* The member's decrypted poc: downloaded as the operator, opened with the
+ * member's age key the demo wrote in its directory. */
+static enum fw_err member_poc(struct demo *d, const char *member, struct fw_buf *out)
+{
+	struct fw_buf path, key;
+	struct fw_cli_resp resp;
+	json_t *got = NULL;
+	uint8_t sk[32];
+	char file[PATH_MAX + 16], id[32] = "";
+	enum fw_err r;
+	size_t i;
+	json_t *row;
+	fw_buf_init(&path, 512);
+	fw_buf_init(&key, FW_CLI_MAX_SMALL_FILE_BYTES);
+	fw_cli_resp_init(&resp);
+	if ((r = fw_cli_path(&path, "/api/v1/deliveries?advisory=toolshell&member=", member, "")) != FW_OK ||
+	    (r = fw_cli_get_json(d->cli, fw_buf_str(&path), &got)) != FW_OK)
+		goto out;
+	json_array_foreach(json_object_get(got, "deliveries"), i, row)
+		if (strcmp(fw_cli_jstr(row, "kind") ? fw_cli_jstr(row, "kind") : "", "poc") == 0)
+			fw_cli_id_text(json_object_get(row, "id"), id, sizeof id);
+	if ((r = expect(d, id[0] != '\0', "the member should hold a poc")) != FW_OK)
+		goto out;
+	fw_buf_reset(&path);
+	if ((r = fw_cli_path(&path, "/api/v1/deliveries/", id, "/copy")) != FW_OK)
+		goto out;
+	struct fw_cli_req req = {.method = "GET", .path = fw_buf_str(&path)};
+	snprintf(file, sizeof file, "%s/%s.key", d->dir, member);
+	if ((r = fw_cli_http(d->cli, &req, &resp)) != FW_OK ||
+	    (r = fw_cli_file_read(file, FW_CLI_MAX_SMALL_FILE_BYTES, &key)) != FW_OK ||
+	    (r = fw_age_identity_parse(fw_buf_str(&key), key.len, sk)) != FW_OK)
+		goto out;
+	r = fw_age_open(sk, resp.body.data, resp.body.len, out);
+out:
+	fw_crypto_wipe(sk, sizeof sk);
+	fw_buf_cleanup_secret(&key);
+	fw_cli_resp_cleanup(&resp);
+	json_decref(got);
+	fw_buf_cleanup(&path);
+	return r;
+}
+
+/* Two leakers compare their copies and, wherever a line differs, take it
+ * from one and then from the other: a copy mixed point by point. */
+static enum fw_err mix(const struct fw_buf *a, const struct fw_buf *b, struct fw_buf *out, size_t *differ)
+{
+	const char *p = fw_buf_str(a), *q = fw_buf_str(b);
+	enum fw_err r = FW_OK;
+	*differ = 0;
+	while (*p && *q && r == FW_OK) {
+		size_t lp = strcspn(p, "\n"), lq = strcspn(q, "\n");
+		bool same = lp == lq && memcmp(p, q, lp) == 0;
+		bool from_a = same || (*differ)++ % 2 == 0;
+		r = fw_buf_append(out, from_a ? p : q, from_a ? lp : lq);
+		if (r == FW_OK)
+			r = fw_buf_puts(out, "\n");
+		p += lp + (p[lp] == '\n');
+		q += lq + (q[lq] == '\n');
+	}
+	return r;
+}
+
+static void print_verdicts(const json_t *list, const char *verdict)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		const char *m = fw_cli_jstr(v, "member");
+		double l10 = json_number_value(json_object_get(v, "log10_pvalue"));
+		char p[32];
+		if (l10 > -3)
+			snprintf(p, sizeof p, "%.3g", pow(10.0, l10));
+		else
+			snprintf(p, sizeof p, "1e%d", (int)ceil(l10));
+		say("    %-10s score %7.2f  threshold %6.2f  p-value <= %-7s %s", m ? m : "?",
+		    json_number_value(json_object_get(v, "score")), json_number_value(json_object_get(v, "threshold")), p,
+		    verdict);
+	}
+}
+
+static enum fw_err trace_leak(struct demo *d, const struct fw_buf *leak)
+{
+	size_t len = fw_crypto_base64_len(leak->len), i;
+	char *b64 = malloc(len + 1);
+	json_t *body = NULL, *got = NULL, *v;
+	enum fw_err r = FW_ERR_NOMEM;
+	if (!b64 || fw_crypto_base64_encode(leak->data, leak->len, b64, len + 1) != FW_OK ||
+	    !(body = json_pack("{s:s,s:[{s:s,s:s}]}", "kind", "poc", "files", "name", "forum-post.py", "content_base64",
+			       b64)))
+		goto out;
+	if ((r = fw_cli_send_json(d->cli, "POST", "/api/v1/advisories/toolshell/trace", body, &got)) != FW_OK)
+		goto out;
+	const json_t *f = json_array_get(json_object_get(got, "files"), 0);
+	say("    forewarn trace toolshell --kind poc --file forum-post.py: the leak reads as poc v%lld;\n"
+	    "    %lld points read, %lld erased (unreadable); %lld recipients scored.",
+	    (long long)json_integer_value(json_object_get(f, "version")),
+	    (long long)json_integer_value(json_object_get(got, "points_read")),
+	    (long long)json_integer_value(json_object_get(got, "points_erased")),
+	    (long long)json_integer_value(json_object_get(got, "members_scored")));
+	const json_t *acc = json_object_get(got, "accused");
+	print_verdicts(acc, "ACCUSED");
+	print_verdicts(json_object_get(got, "others"), "not accused");
+	bool only = json_array_size(acc) >= 1;
+	json_array_foreach(acc, i, v) {
+		const char *m = fw_cli_jstr(v, "member");
+		only &= m && (strcmp(m, "fabrikam") == 0 || strcmp(m, "contoso") == 0);
+	}
+	say("    The trace names %zu of the two leakers and nobody else; the chance that it names\n"
+	    "    anyone innocent is at most 1e-6, whatever the leakers did to their copies.", json_array_size(acc));
+	r = expect(d, only, "the trace should name fabrikam or contoso, and nobody else");
+out:
+	free(b64);
+	json_decref(body);
+	json_decref(got);
+	return r;
+}
+
+/* 2025-07-10: a copy of the poc mixed from two members' copies leaks. */
+static enum fw_err act_five(struct demo *d)
+{
+	struct fw_buf a, b, leak;
+	size_t differ = 0;
+	enum fw_err r;
+	fw_buf_init(&a, FW_CLI_MAX_UPLOAD_BYTES);
+	fw_buf_init(&b, FW_CLI_MAX_UPLOAD_BYTES);
+	fw_buf_init(&leak, FW_CLI_MAX_UPLOAD_BYTES);
+	say("\n11. 2025-07-10: a proof-of-concept \"appears on a forum\". Only fabrikam (CN), contoso\n"
+	    "    and northwind received it. Two of them, fabrikam and contoso, had compared their\n"
+	    "    copies and mixed them, line by line, hoping to hide whose it was:");
+	if ((r = member_poc(d, "fabrikam", &a)) != FW_OK || (r = member_poc(d, "contoso", &b)) != FW_OK ||
+	    (r = mix(&a, &b, &leak, &differ)) != FW_OK)
+		goto out;
+	say("    their copies differ on %zu lines; the forum copy takes them from each in turn.", differ);
+	if ((r = expect(d, differ > 20, "fabrikam's and contoso's copies should differ")) != FW_OK)
+		goto out;
+	say("\n12. The operator traces the forum copy (only the file; nothing of any member's copy\n"
+	    "    is compared with it):");
+	r = trace_leak(d, &leak);
+out:
+	fw_buf_cleanup_secret(&a);
+	fw_buf_cleanup_secret(&b);
+	fw_buf_cleanup_secret(&leak);
+	return r;
+}
+
 static enum fw_err tell(struct demo *d)
 {
 	json_t *prog = NULL;
@@ -467,10 +691,11 @@ static enum fw_err tell(struct demo *d)
 		return fw_err_set(FW_ERR_STATE, "the server at %s runs on the real clock; the demo needs "
 						"forewarnd --simulated-clock " START, d->cli->url);
 	if ((r = act_one(d)) != FW_OK || (r = act_two(d)) != FW_OK || (r = act_three(d)) != FW_OK ||
-	    (r = act_four(d)) != FW_OK)
+	    (r = act_four(d)) != FW_OK || (r = act_five(d)) != FW_OK)
 		return r;
 	say("\nThe story went as told: every member got exactly what the policy granted, when it\n"
-	    "granted it, and the restriction applied at once to a release already under way.");
+	    "granted it, the restriction applied at once to a release already under way, and a\n"
+	    "leaked copy, even mixed from two members' copies, named its leakers.");
 	return FW_OK;
 }
 

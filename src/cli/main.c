@@ -15,6 +15,7 @@ static const struct fw_cli_cmd commands[] = {
 	{"artifact", fw_cli_cmd_artifact, "add or list the artifacts of an advisory"},
 	{"plan", fw_cli_cmd_plan, "who gets which artifact of an advisory when, and why"},
 	{"deliveries", fw_cli_cmd_deliveries, "list the sealed copies delivered"},
+	{"trace", fw_cli_cmd_trace, "name the member(s) a leaked copy came from"},
 	{"policy", fw_cli_cmd_policy, "show, check, diff, apply or explain the release policy"},
 	{"fetch", fw_cli_cmd_fetch, "member: download, verify and decrypt new copies"},
 	{"clock", fw_cli_cmd_clock, "show or move the server's simulated clock"},

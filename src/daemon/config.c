@@ -60,6 +60,9 @@ static const struct opt opts[] = {
 	 "largest JSON or policy request body (bytes; K, M, G suffixes)"},
 	{"max-artifact", SIZE, N(max_artifact), "16M", 1024, 1024 * MiB, "FOREWARN_MAX_ARTIFACT", false,
 	 "largest artifact upload"},
+	{"claim-lease", NUM, N(claim_lease), "60", 1, 86400, "FOREWARN_CLAIM_LEASE", false,
+	 "several nodes on PostgreSQL: seconds a node's claim on due release work lasts; the claims of a "
+	 "node that died are taken over after this"},
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

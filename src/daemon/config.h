@@ -27,6 +27,7 @@ struct fwd_config {
 	long long max_body;
 	long long max_artifact;
 	long long log_interval;
+	long long claim_lease;
 };
 
 enum fwd_action { FWD_RUN, FWD_HELP, FWD_VERSION, FWD_CHECK, FWD_DUMP };

@@ -88,7 +88,10 @@ static enum fw_err start(const struct fwd_config *cfg, struct fwd_keys *keys, st
 		return fw_err_set(r, "cannot open the database: %s", fw_err_detail());
 	if ((r = maybe_admin_token(cfg, run->store, keys, &admin)) != FW_OK)
 		return r;
-	struct fw_release_config rc = {.store = run->store, .sign_key = &keys->sign, .master_key = keys->master};
+	struct fw_release_config rc = {.store = run->store,
+				       .sign_key = &keys->sign,
+				       .master_key = keys->master,
+				       .claim_lease_s = (int)cfg->claim_lease};
 	if ((r = fw_release_new(&rc, &run->release)) != FW_OK)
 		return r;
 	/* The transparency log signs with the program's Ed25519 key (its

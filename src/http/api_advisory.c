@@ -180,9 +180,9 @@ enum fw_err fw_api_advisory_schedule(struct fw_req *req, struct fw_resp *resp)
 		goto out;
 	fw_log_info("http", "advisory %s scheduled under policy v%d: %zu releases planned, %zu withheld",
 		    a.id, pv.version, planned, withheld);
-	r = fw_resp_json(resp, json_pack("{s:o,s:I,s:I,s:i}", "advisory", fw_advisory_to_json(&a), "planned",
+	r = fw_resp_json(resp, json_pack("{s:o,s:I,s:I,s:i,s:o}", "advisory", fw_advisory_to_json(&a), "planned",
 					 (json_int_t)planned, "withheld", (json_int_t)withheld,
-					 "policy_version", pv.version));
+					 "policy_version", pv.version, "warnings", fw_api_mark_warnings(req, a.id)));
 out:
 	json_decref(j);
 	return r;
@@ -284,12 +284,25 @@ enum fw_err fw_api_artifact_add(struct fw_req *req, struct fw_resp *resp)
 		return r;
 	snprintf(art.advisory_id, sizeof art.advisory_id, "%s", a.id);
 	art.created_at = fw_clock_now();
-	if ((r = fw_release_artifact_add(req->app->release, &art, req->body, req->body_len)) != FW_OK)
+	/* A markable kind's template must parse (400 with line:column). */
+	struct fw_release_mark_info *mi = calloc(1, sizeof *mi);
+	if (!mi)
+		return FW_ERR_NOMEM;
+	if ((r = fw_release_mark_inspect(req->app->release, art.kind, req->body, req->body_len, mi)) != FW_OK ||
+	    (r = fw_release_artifact_add(req->app->release, &art, req->body, req->body_len)) != FW_OK) {
+		free(mi);
 		return r;
+	}
 	fw_log_info("http", "artifact %s/%s v%d stored (%llu bytes)", a.id, fw_kind_name(art.kind),
 		    art.version, (unsigned long long)art.size);
 	resp->created = true;
-	return fw_resp_json(resp, fw_artifact_to_json(&art));
+	json_t *j = fw_artifact_to_json(&art);
+	if (j && json_object_set_new(j, "mark", fw_api_mark_info_json(mi, art.kind)) != 0) {
+		json_decref(j);
+		j = NULL;
+	}
+	free(mi);
+	return fw_resp_json(resp, j);
 }
 
 enum fw_err fw_api_artifact_list(struct fw_req *req, struct fw_resp *resp)

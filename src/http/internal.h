@@ -116,5 +116,12 @@ enum fw_err fw_api_log_checkpoint(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_log_tile(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_log_proof_inclusion(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_log_proof_consistency(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_trace(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_artifact_capacity(struct fw_req *, struct fw_resp *);
+/* api_trace.c: the "mark" object of an upload's answer, and the schedule
+ * step's fingerprint warnings (an array of strings; never NULL-fails the
+ * schedule: a failure to check is logged and itself a warning). */
+json_t *fw_api_mark_info_json(const struct fw_release_mark_info *mi, enum fw_kind kind);
+json_t *fw_api_mark_warnings(struct fw_req *req, const char *advisory_id);
 
 #endif

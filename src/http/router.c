@@ -31,6 +31,8 @@ static const struct fw_route routes[] = {
 	{"POST", "/api/v1/advisories/{id}/expedite", A, false, fw_api_advisory_expedite},
 	{"POST", "/api/v1/advisories/{id}/artifacts/{kind}", A, true, fw_api_artifact_add},
 	{"GET", "/api/v1/advisories/{id}/artifacts", A, false, fw_api_artifact_list},
+	{"GET", "/api/v1/advisories/{id}/artifacts/{kind}/capacity", A, false, fw_api_artifact_capacity},
+	{"POST", "/api/v1/advisories/{id}/trace", A, true, fw_api_trace},
 	{"GET", "/api/v1/advisories/{id}/plan", A, false, fw_api_plan_get},
 	{"GET", "/api/v1/policy", A, false, fw_api_policy_get},
 	{"PUT", "/api/v1/policy", A, false, fw_api_policy_put},

@@ -19,6 +19,7 @@ struct artifact_cache {
 	struct fw_artifact meta;
 	bool valid;
 	struct fw_buf plain;
+	struct fw_release_mark_version mark; /* the version's fingerprint, if any */
 };
 
 void fw_release_trusted_comment(const struct fw_delivery *d, char out[FW_RELEASE_COMMENT_BYTES])
@@ -46,13 +47,40 @@ enum fw_err fw_release_artifact_add(struct fw_release *rel, struct fw_artifact *
 	struct fw_buf enc;
 	char ad[160];
 	enum fw_err r;
+	/* A markable kind's text must be a template: refused before storing. */
+	if ((r = fw_release_mark_inspect(rel, a->kind, content, n, NULL)) != FW_OK)
+		return r;
 	fw_buf_init(&enc, n + 64);
 	a->size = n;
 	fw_crypto_sha256(content, n, a->sha256);
 	artifact_ad(a->advisory_id, a->kind, a->sha256, ad);
 	if ((r = fw_crypto_seal_at_rest(rel->master_key, ad, content, n, &enc)) == FW_OK &&
-	    (r = fw_store_artifact_add(rel->store, a, enc.data, enc.len)) == FW_OK)
+	    (r = fw_store_artifact_add(rel->store, a, enc.data, enc.len)) == FW_OK) {
+		fw_release_mark_record(rel, a, content, n);
 		fw_release_wake(rel);
+	}
+	fw_buf_cleanup(&enc);
+	return r;
+}
+
+enum fw_err fw_release_artifact_open(struct fw_release *rel, const char *advisory_id, enum fw_kind kind,
+				     int version, struct fw_artifact *meta, struct fw_buf *plain)
+{
+	struct fw_buf enc;
+	struct fw_artifact m;
+	char ad[160];
+	enum fw_err r;
+
+	fw_buf_init(&enc, MAX_ARTIFACT_CACHE_BYTES);
+	if ((r = fw_store_artifact_get(rel->store, advisory_id, kind, version, &m, &enc)) != FW_OK)
+		goto out;
+	artifact_ad(advisory_id, kind, m.sha256, ad);
+	if ((r = fw_crypto_open_at_rest(rel->master_key, ad, enc.data, enc.len, plain)) != FW_OK) {
+		fw_log_error("release", "artifact %s cannot be decrypted: wrong master key or tampered row", ad);
+		goto out;
+	}
+	*meta = m;
+out:
 	fw_buf_cleanup(&enc);
 	return r;
 }
@@ -60,29 +88,23 @@ enum fw_err fw_release_artifact_add(struct fw_release *rel, struct fw_artifact *
 static enum fw_err load_artifact(struct fw_release *rel, const struct fw_due *due,
 				 struct artifact_cache *c)
 {
-	struct fw_buf enc;
-	char ad[160];
 	enum fw_err r;
 
 	if (c->valid && c->meta.kind == due->kind && c->meta.version == due->version &&
 	    strcmp(c->meta.advisory_id, due->advisory_id) == 0)
 		return FW_OK;
 	c->valid = false;
+	fw_release_mark_version_cleanup(&c->mark);
 	fw_buf_cleanup_secret(&c->plain);
 	fw_buf_init(&c->plain, MAX_ARTIFACT_CACHE_BYTES);
-	fw_buf_init(&enc, MAX_ARTIFACT_CACHE_BYTES);
-	if ((r = fw_store_artifact_get(rel->store, due->advisory_id, due->kind, due->version, &c->meta,
-				       &enc)) != FW_OK)
-		goto out;
-	artifact_ad(due->advisory_id, due->kind, c->meta.sha256, ad);
-	if ((r = fw_crypto_open_at_rest(rel->master_key, ad, enc.data, enc.len, &c->plain)) != FW_OK) {
-		fw_log_error("release", "artifact %s cannot be decrypted: wrong master key or tampered row", ad);
-		goto out;
-	}
+	if ((r = fw_release_artifact_open(rel, due->advisory_id, due->kind, due->version, &c->meta, &c->plain)) !=
+	    FW_OK)
+		return r;
+	/* The template is parsed and the code derived once per version, too. */
+	if ((r = fw_release_mark_prepare(rel, &c->meta, c->plain.data, c->plain.len, &c->mark)) != FW_OK)
+		return r;
 	c->valid = true;
-out:
-	fw_buf_cleanup(&enc);
-	return r;
+	return FW_OK;
 }
 
 /* Copies sealed and signed but not yet stored; stored together in one
@@ -126,8 +148,8 @@ static enum fw_err seal_one(struct fw_release *rel, const struct fw_due *due, in
 		goto out;
 	if ((r = load_artifact(rel, due, cache)) != FW_OK)
 		goto out;
-	if ((r = fw_release_render(&cache->meta, cache->plain.data, cache->plain.len, &m, &scratch,
-				   &copy, &copy_len)) != FW_OK)
+	if ((r = fw_release_render(&cache->meta, cache->plain.data, cache->plain.len, &cache->mark, &m,
+				   &scratch, &copy, &copy_len)) != FW_OK)
 		goto out;
 	if ((r = fw_age_recipient_parse(m.age_recipient, pk)) != FW_OK)
 		goto out;
@@ -308,10 +330,13 @@ enum fw_err fw_release_run_due(struct fw_release *rel, int64_t now, size_t *deli
 	for (;;) {
 		struct fw_due *due = NULL;
 		size_t n = 0, before = total;
-		if ((r = fw_store_due_list(rel->store, now, FW_RELEASE_BATCH, &due, &n)) != FW_OK)
+		/* Claimed, so that other nodes on the database seal other copies. */
+		if ((r = fw_store_due_claim(rel->store, now, FW_RELEASE_BATCH, rel->claim_lease_s, &due, &n)) != FW_OK)
 			goto out;
 		r = run_batch(rel, ws, nw, due, n, now, p, &total);
 		free(due);
+		if (n && fw_store_due_unclaim(rel->store) != FW_OK) /* else they expire */
+			fw_log_warn("release", "cannot end this node's claims: %s", fw_err_detail());
 		if (r != FW_OK)
 			goto out;
 		/* Stop when the batch was the last one, or when nothing in it could be
@@ -328,8 +353,10 @@ out:
 		fw_buf_cleanup(&p->entry[i]);
 	}
 	free(p);
-	for (size_t w = 0; w < nw; w++)
+	for (size_t w = 0; w < nw; w++) {
 		fw_buf_cleanup_secret(&ws[w].cache.plain);
+		fw_release_mark_version_cleanup(&ws[w].cache.mark);
+	}
 	if (delivered)
 		*delivered = total;
 	return r;

@@ -14,6 +14,9 @@ struct fw_release {
 	uint8_t master_key[FW_CRYPTO_KEY_BYTES];
 	size_t workers; /* sealing threads, 1..8 */
 	struct fw_tlog_log *log; /* NULL: deliveries are not logged (unit tests) */
+	unsigned markable; /* fw_release_set_markable_kinds; 0: the default */
+	int claim_lease_s; /* life of a claim on due work (several nodes) */
+	struct fw_store_listener *listener; /* other nodes' wake-ups; NULL on one node */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -26,11 +29,30 @@ struct fw_release {
 /* The current policy, parsed; *version (may be NULL) gets its version. */
 enum fw_err fw_release_load_policy(struct fw_store *store, struct fw_policy **out, int *version) FW_WUR;
 
-/* The render step: the bytes of the member's copy of an artifact version.
- * Today every member's copy equals the artifact; this is where per-member
- * fingerprints plug in. *copy points either into plain or into scratch. */
+/* The fingerprint of one artifact version, prepared once per version and
+ * kept beside the decrypted artifact (mark.c). marked: the template and its
+ * code; else every member's copy is the artifact itself. */
+struct fw_release_mark_version {
+	bool marked;
+	struct fw_mark_template *t;
+	struct fw_mark_code *code;
+};
+enum fw_err fw_release_mark_prepare(struct fw_release *rel, const struct fw_artifact *meta, const uint8_t *plain,
+				    size_t n, struct fw_release_mark_version *mv) FW_WUR;
+void fw_release_mark_version_cleanup(struct fw_release_mark_version *mv);
+/* After an artifact version was stored: records its mark (when it has
+ * points); a failure is logged, and the first render records it instead. */
+void fw_release_mark_record(struct fw_release *rel, const struct fw_artifact *a, const uint8_t *content,
+			    size_t n);
+/* Decrypts an artifact version stored at rest (deliver.c). */
+enum fw_err fw_release_artifact_open(struct fw_release *rel, const char *advisory_id, enum fw_kind kind,
+				     int version, struct fw_artifact *meta, struct fw_buf *plain) FW_WUR;
+
+/* The render step: the bytes of the member's copy of an artifact version:
+ * the artifact itself, or, when mv is marked, the member's fingerprinted
+ * copy (deterministic). *copy points either into plain or into scratch. */
 enum fw_err fw_release_render(const struct fw_artifact *a, const uint8_t *plain, size_t n,
-			      const struct fw_member *m, struct fw_buf *scratch, const uint8_t **copy,
-			      size_t *copy_len) FW_WUR;
+			      const struct fw_release_mark_version *mv, const struct fw_member *m,
+			      struct fw_buf *scratch, const uint8_t **copy, size_t *copy_len) FW_WUR;
 
 #endif

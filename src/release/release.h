@@ -17,6 +17,7 @@
 
 #include "base/err.h"
 #include "crypto/crypto.h"
+#include "mark/mark.h"
 #include "policy/policy.h"
 #include "store/store.h"
 
@@ -30,6 +31,10 @@ struct fw_release_config {
 	const struct fw_sign_key *sign_key;                /* borrowed */
 	const uint8_t *master_key;                         /* borrowed, FW_CRYPTO_KEY_BYTES */
 	unsigned workers; /* threads that seal copies; 0: one per CPU (at most 8) */
+	/* Several nodes on one database: due work is claimed for this long
+	 * before it is sealed; a node that dies leaves its claim to be taken
+	 * over when it expires. 0: FW_STORE_CLAIM_LEASE_S. */
+	int claim_lease_s;
 };
 
 enum fw_err fw_release_new(const struct fw_release_config *cfg, struct fw_release **out) FW_WUR;
@@ -38,7 +43,9 @@ void fw_release_free(struct fw_release *r);
 
 /* Starts the scheduler thread. */
 enum fw_err fw_release_start(struct fw_release *r) FW_WUR;
-/* Asks the scheduler to look at the store now. Cheap; callable from any thread. */
+/* Asks the scheduler to look at the store now, and tells the schedulers of
+ * the other nodes on the same database to do so too (fw_store_notify).
+ * Callable from any thread. */
 void fw_release_wake(struct fw_release *r);
 
 /* Plans one advisory under the current policy (FW_ERR_STATE when none was
@@ -112,5 +119,113 @@ void fw_release_set_log(struct fw_release *r, struct fw_tlog_log *log);
 /* The trusted comment of a copy's signature (one line). */
 #define FW_RELEASE_COMMENT_BYTES 512
 void fw_release_trusted_comment(const struct fw_delivery *d, char out[FW_RELEASE_COMMENT_BYTES]);
+
+/* --- fingerprinted copies and leak tracing (src/release/mark.c) ---------
+ *
+ * A markable kind's artifact is a template (docs/templates.md). Each
+ * member's copy of a version with variation points is rendered with the
+ * member's codeword of the version's Tardos code (docs/tracing.md), keyed by
+ * a key derived from the master key and the version id
+ * "ADVISORY/KIND/vVERSION"; the code's parameters and digest are recorded
+ * in the store. Binary content (not UTF-8, or with NUL bytes) and text
+ * without points are delivered as they are. */
+#define FW_RELEASE_MARKABLE_DEFAULT \
+	((1u << FW_KIND_DESCRIPTION) | (1u << FW_KIND_DETECTION) | (1u << FW_KIND_POC))
+/* Which kinds are fingerprinted: bit (1u << kind); until called,
+ * FW_RELEASE_MARKABLE_DEFAULT. Call before fw_release_start. */
+void fw_release_set_markable_kinds(struct fw_release *r, unsigned mask);
+bool fw_release_is_markable(const struct fw_release *r, enum fw_kind kind);
+
+#define FW_RELEASE_MARK_UNREADABLE_SHOWN 8
+/* What an artifact's text is as a template. */
+struct fw_release_mark_info {
+	bool markable; /* the kind is fingerprinted */
+	bool binary;   /* not UTF-8 text: delivered as is */
+	size_t points; /* 0: every member gets the same copy */
+	size_t uses;   /* points plus {{=name}} repeats */
+	uint8_t q[FW_MARK_MAX_POINTS]; /* alphabet sizes of points [0, points) */
+	size_t unreadable;             /* points extraction could never locate */
+	struct {
+		char name[FW_MARK_NAME_BYTES];
+		int line, col;
+	} unreadable_at[FW_RELEASE_MARK_UNREADABLE_SHOWN];
+};
+/* Inspects an artifact's content before it is stored: for a markable kind,
+ * text must parse as a template (FW_ERR_INVALID with "line L:C: …"). out
+ * may be NULL. fw_release_artifact_add refuses what this refuses. */
+enum fw_err fw_release_mark_inspect(struct fw_release *r, enum fw_kind kind, const uint8_t *content, size_t n,
+				    struct fw_release_mark_info *out) FW_WUR;
+
+/* How many colluders one artifact version can trace. */
+struct fw_release_capacity {
+	int version;
+	size_t points;
+	size_t recipients; /* delivered or planned (not withheld); else every active member */
+	double epsilon;
+	bool markable;
+	struct fw_mark_capacity cap; /* meaningful when points > 0 */
+};
+/* version 0: the newest. epsilon in (0, 1). */
+enum fw_err fw_release_mark_capacity(struct fw_release *r, const char *advisory_id, enum fw_kind kind, int version,
+				     double epsilon, struct fw_release_capacity *out) FW_WUR;
+
+/* Warnings for an advisory about to be released: a markable kind whose
+ * newest version has no points, or too few to name even a single leaker
+ * among its planned recipients at epsilon. *out (free()) may be empty. */
+struct fw_release_mark_warning {
+	enum fw_kind kind;
+	int version;
+	char message[256];
+};
+enum fw_err fw_release_mark_check(struct fw_release *r, const char *advisory_id, double epsilon,
+				  struct fw_release_mark_warning **out, size_t *n) FW_WUR;
+
+/* Leak tracing (admin). Each input is read against every fingerprinted
+ * version of (advisory, kind), independently of any member, and assigned to
+ * the version it reads best in; readings of one version are merged; the
+ * members that were delivered each version are scored (fw_mark_accuse). The
+ * run is stored with its inputs' SHA-256 (never their bytes). */
+#define FW_RELEASE_TRACE_MAX_FILES 16
+#define FW_RELEASE_TRACE_TOP 5 /* innocent-looking scores reported for context */
+struct fw_release_trace_input {
+	const char *name; /* for people; at most 127 bytes are kept */
+	const uint8_t *data;
+	size_t n;
+};
+struct fw_release_trace_file {
+	char name[128];
+	uint8_t sha256[32];
+	size_t size;
+	int version; /* 0: no fingerprinted version reads in it */
+	size_t read, erased;
+};
+struct fw_release_trace_leak {
+	int version;
+	size_t points, read, erased, recipients;
+};
+struct fw_release_verdict {
+	char member_id[FW_MODEL_ID_BYTES];
+	double score, threshold, log_pvalue;
+	bool accused;
+};
+struct fw_release_trace {
+	int64_t id; /* of the stored run */
+	double epsilon;
+	struct fw_release_trace_file file[FW_RELEASE_TRACE_MAX_FILES];
+	size_t nfiles;
+	struct fw_release_trace_leak leak[FW_MARK_MAX_LEAKS];
+	size_t nleaks;
+	size_t scored; /* members scored */
+	size_t points_read, points_erased;
+	double threshold;
+	bool can_accuse;
+	/* the accused (highest score first), then up to FW_RELEASE_TRACE_TOP others */
+	struct fw_release_verdict *verdict;
+	size_t nverdict, naccused;
+};
+enum fw_err fw_release_trace(struct fw_release *r, const char *advisory_id, enum fw_kind kind,
+			     const struct fw_release_trace_input *in, size_t nin, double epsilon, const char *actor,
+			     struct fw_release_trace *out) FW_WUR;
+void fw_release_trace_cleanup(struct fw_release_trace *t);
 
 #endif

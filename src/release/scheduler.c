@@ -20,6 +20,7 @@ enum fw_err fw_release_new(const struct fw_release_config *cfg, struct fw_releas
 	memcpy(r->master_key, cfg->master_key, FW_CRYPTO_KEY_BYTES);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	r->workers = cfg->workers ? cfg->workers : (cpus > 0 ? (size_t)cpus : 1);
+	r->claim_lease_s = cfg->claim_lease_s > 0 ? cfg->claim_lease_s : FW_STORE_CLAIM_LEASE_S;
 	if (r->workers > 8)
 		r->workers = 8;
 	pthread_mutex_init(&r->lock, NULL);
@@ -32,7 +33,8 @@ enum fw_err fw_release_new(const struct fw_release_config *cfg, struct fw_releas
 	return FW_OK;
 }
 
-void fw_release_wake(struct fw_release *r)
+/* This node's scheduler only. */
+static void wake_local(struct fw_release *r)
 {
 	pthread_mutex_lock(&r->lock);
 	r->wake = true;
@@ -40,7 +42,34 @@ void fw_release_wake(struct fw_release *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
-static void wake_on_clock(void *arg) { fw_release_wake(arg); }
+void fw_release_wake(struct fw_release *r)
+{
+	wake_local(r);
+	/* Other nodes would otherwise act only at their next timer. A failure
+	 * costs them that delay, not correctness. */
+	enum fw_err e = fw_store_notify(r->store, FW_STORE_CHANNEL_RELEASE);
+	if (e != FW_OK)
+		fw_log_warn("release", "cannot wake the other nodes: %s %s", fw_strerror(e), fw_err_detail());
+}
+
+/* A simulated clock is this process's own: nobody else to wake. */
+static void wake_on_clock(void *arg) { wake_local(arg); }
+/* Another node changed release work (from the store's listener thread). */
+static void wake_on_notify(void *arg) { wake_local(arg); }
+
+/* With other nodes' claims alive (their batch in hand, or left behind by a
+ * node that died), look again when the first expires: then it is taken
+ * over. */
+static int64_t claim_sleep(struct fw_release *r, int64_t secs)
+{
+	int64_t wait = 0;
+	enum fw_err e = fw_store_claim_wait(r->store, &wait);
+	if (e != FW_OK) {
+		fw_log_warn("release", "cannot read other nodes' claims: %s", fw_strerror(e));
+		return secs < 5 ? secs : 5;
+	}
+	return wait > 0 && wait < secs ? wait : secs;
+}
 
 /* How long to sleep: until the next due time on the real clock; on a
  * simulated clock time only moves when someone moves it (which wakes us), so
@@ -73,7 +102,7 @@ static void *run(void *arg)
 			fw_log_error("release", "scheduler pass failed: %s %s", fw_strerror(e), fw_err_detail());
 		if (n)
 			fw_log_info("release", "scheduler pass delivered %zu copies", n);
-		int64_t secs = e == FW_OK ? sleep_seconds(now, next) : 5;
+		int64_t secs = e == FW_OK ? claim_sleep(r, sleep_seconds(now, next)) : 5;
 		if (next) {
 			char when[FW_TIME_BYTES];
 			fw_time_format(next, when);
@@ -98,6 +127,8 @@ enum fw_err fw_release_start(struct fw_release *r)
 	enum fw_err e;
 	if ((e = fw_clock_listen(wake_on_clock, r)) != FW_OK)
 		return e;
+	if ((e = fw_store_listen(r->store, FW_STORE_CHANNEL_RELEASE, wake_on_notify, r, &r->listener)) != FW_OK)
+		return e;
 	if (pthread_create(&r->thread, NULL, run, r) != 0)
 		return fw_err_set(FW_ERR_INTERNAL, "cannot start the scheduler thread");
 	r->running = true;
@@ -108,6 +139,8 @@ void fw_release_free(struct fw_release *r)
 {
 	if (!r)
 		return;
+	fw_store_listener_free(r->listener); /* no wake-up after this */
+	r->listener = NULL;
 	if (r->running) {
 		pthread_mutex_lock(&r->lock);
 		r->stop = true;

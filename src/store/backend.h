@@ -84,6 +84,30 @@ struct fw_store_ops {
 	enum fw_err (*log_integrate)(struct fw_store *s, const struct fw_store_log_integration *in);
 	enum fw_err (*log_checkpoint_get)(struct fw_store *s, bool latest, uint64_t size,
 					  uint64_t *out_size, struct fw_buf *note);
+
+	/* fingerprinting and tracing (sqlite_mark.c, pg_mark.c) */
+	enum fw_err (*mark_add)(struct fw_store *s, const struct fw_store_mark *m);
+	enum fw_err (*mark_get)(struct fw_store *s, const char *advisory_id, enum fw_kind kind, int version,
+				struct fw_store_mark *out);
+	enum fw_err (*mark_recipients)(struct fw_store *s, const char *advisory_id, enum fw_kind kind,
+				       int version, struct fw_store_member_ref **out, size_t *n);
+	enum fw_err (*trace_add)(struct fw_store *s, struct fw_store_trace *t);
+	enum fw_err (*trace_count)(struct fw_store *s, const char *advisory_id, size_t *n);
+
+	/* several nodes (pg_claim.c, pg_notify.c). NULL: one node (SQLite):
+	 * store.c then claims with due_list and notifies nobody. */
+	enum fw_err (*due_claim)(struct fw_store *s, int64_t now, size_t max, int lease_s, struct fw_due **out,
+				 size_t *n);
+	enum fw_err (*due_unclaim)(struct fw_store *s);
+	enum fw_err (*claim_wait)(struct fw_store *s, int64_t *seconds);
+	enum fw_err (*notify)(struct fw_store *s, const char *channel);
+	enum fw_err (*listen)(struct fw_store *s, const char *channel, fw_store_listen_fn fn, void *ctx,
+			      struct fw_store_listener **out);
+};
+
+/* A backend's listener starts with this. */
+struct fw_store_listener {
+	void (*free)(struct fw_store_listener *l);
 };
 
 struct fw_store {

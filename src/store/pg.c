@@ -536,6 +536,16 @@ static const struct fw_store_ops pg_ops = {
 	.log_node_get = fw_store_pg_log_node_get,
 	.log_integrate = fw_store_pg_log_integrate,
 	.log_checkpoint_get = fw_store_pg_log_checkpoint_get,
+	.mark_add = fw_store_pg_mark_add,
+	.mark_get = fw_store_pg_mark_get,
+	.mark_recipients = fw_store_pg_mark_recipients,
+	.trace_add = fw_store_pg_trace_add,
+	.trace_count = fw_store_pg_trace_count,
+	.due_claim = fw_store_pg_due_claim,
+	.due_unclaim = fw_store_pg_due_unclaim,
+	.claim_wait = fw_store_pg_claim_wait,
+	.notify = fw_store_pg_notify,
+	.listen = fw_store_pg_listen,
 };
 
 /* libpq's parser may quote the URL in its message: say only that it is
@@ -603,7 +613,7 @@ enum fw_err fw_store_pg_open(const char *url, struct fw_store **out)
 		r = FW_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = check_url(q)) != FW_OK)
+	if ((r = check_url(q)) != FW_OK || (r = fw_store_pg_node_init(q)) != FW_OK)
 		goto out;
 	r = first_connection(q);
 out:

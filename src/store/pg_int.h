@@ -64,6 +64,7 @@ struct pg_store {
 	int schema_version;
 	int64_t retry_at;     /* monotonic ms: no connection attempt before */
 	unsigned backoff_ms;
+	char node[40];        /* this node's random id: owns its claims (pg_claim.c) */
 };
 
 /* --- parameters: the first failure sticks, checked once by exec -------- */
@@ -444,5 +445,24 @@ enum fw_err fw_store_pg_log_seq_set(struct pg_conn *c, uint64_t next) FW_WUR;
 /* delivery_id 0: the entry records no delivery. */
 enum fw_err fw_store_pg_log_put(struct pg_conn *c, uint64_t index, const uint8_t *entry, size_t n,
 				const uint8_t leaf_hash[32], int64_t delivery_id) FW_WUR;
+
+/* pg_mark.c */
+enum fw_err fw_store_pg_mark_add(struct fw_store *s, const struct fw_store_mark *m);
+enum fw_err fw_store_pg_mark_get(struct fw_store *s, const char *advisory_id, enum fw_kind kind, int version,
+				     struct fw_store_mark *out);
+enum fw_err fw_store_pg_mark_recipients(struct fw_store *s, const char *advisory_id, enum fw_kind kind,
+					    int version, struct fw_store_member_ref **out, size_t *n);
+enum fw_err fw_store_pg_trace_add(struct fw_store *s, struct fw_store_trace *t);
+enum fw_err fw_store_pg_trace_count(struct fw_store *s, const char *advisory_id, size_t *n);
+
+/* pg_claim.c, pg_notify.c: several nodes */
+enum fw_err fw_store_pg_node_init(struct pg_store *q) FW_WUR;
+enum fw_err fw_store_pg_due_claim(struct fw_store *s, int64_t now, size_t max, int lease_s, struct fw_due **out,
+				  size_t *n);
+enum fw_err fw_store_pg_due_unclaim(struct fw_store *s);
+enum fw_err fw_store_pg_claim_wait(struct fw_store *s, int64_t *seconds);
+enum fw_err fw_store_pg_notify(struct fw_store *s, const char *channel);
+enum fw_err fw_store_pg_listen(struct fw_store *s, const char *channel, fw_store_listen_fn fn, void *ctx,
+			       struct fw_store_listener **out);
 
 #endif

@@ -479,6 +479,11 @@ static const struct fw_store_ops sqlite_ops = {
 	.log_node_get = fw_store_sqlite_log_node_get,
 	.log_integrate = fw_store_sqlite_log_integrate,
 	.log_checkpoint_get = fw_store_sqlite_log_checkpoint_get,
+	.mark_add = fw_store_sqlite_mark_add,
+	.mark_get = fw_store_sqlite_mark_get,
+	.mark_recipients = fw_store_sqlite_mark_recipients,
+	.trace_add = fw_store_sqlite_trace_add,
+	.trace_count = fw_store_sqlite_trace_count,
 };
 
 /* The database holds embargoed material and token hashes: create it

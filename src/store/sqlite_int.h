@@ -341,4 +341,13 @@ enum fw_err fw_store_sqlite_log_seq_set(struct sq_conn *c, uint64_t next) FW_WUR
 enum fw_err fw_store_sqlite_log_put(struct sq_conn *c, uint64_t index, const uint8_t *entry, size_t n,
 				    const uint8_t leaf_hash[32], int64_t delivery_id) FW_WUR;
 
+/* sqlite_mark.c */
+enum fw_err fw_store_sqlite_mark_add(struct fw_store *s, const struct fw_store_mark *m);
+enum fw_err fw_store_sqlite_mark_get(struct fw_store *s, const char *advisory_id, enum fw_kind kind, int version,
+				     struct fw_store_mark *out);
+enum fw_err fw_store_sqlite_mark_recipients(struct fw_store *s, const char *advisory_id, enum fw_kind kind,
+					    int version, struct fw_store_member_ref **out, size_t *n);
+enum fw_err fw_store_sqlite_trace_add(struct fw_store *s, struct fw_store_trace *t);
+enum fw_err fw_store_sqlite_trace_count(struct fw_store *s, const char *advisory_id, size_t *n);
+
 #endif

@@ -340,3 +340,94 @@ enum fw_err fw_store_log_checkpoint_get(struct fw_store *s, bool latest, uint64_
 		return fw_err_set(FW_ERR_NOT_FOUND, "no checkpoint of that size");
 	return s->ops->log_checkpoint_get(s, latest, size, out_size, note);
 }
+
+/* --- fingerprinting and tracing ----------------------------------------- */
+enum fw_err fw_store_mark_add(struct fw_store *s, const struct fw_store_mark *m)
+{
+	enum fw_err r;
+	if ((r = check_kind(m->kind)) != FW_OK)
+		return r;
+	if (m->points < 1 || m->points > 4096 || m->c < 1 || m->c > 64 || m->version < 1)
+		return fw_err_set(FW_ERR_INVALID, "mark record out of range");
+	return s->ops->mark_add(s, m);
+}
+enum fw_err fw_store_mark_get(struct fw_store *s, const char *advisory_id, enum fw_kind kind, int version,
+			      struct fw_store_mark *out)
+{
+	enum fw_err r;
+	if ((r = check_kind(kind)) != FW_OK)
+		return r;
+	return s->ops->mark_get(s, advisory_id, kind, version, out);
+}
+enum fw_err fw_store_mark_recipients(struct fw_store *s, const char *advisory_id, enum fw_kind kind,
+				     int version, struct fw_store_member_ref **out, size_t *n)
+{
+	enum fw_err r;
+	if ((r = check_kind(kind)) != FW_OK)
+		return r;
+	return s->ops->mark_recipients(s, advisory_id, kind, version, out, n);
+}
+enum fw_err fw_store_trace_add(struct fw_store *s, struct fw_store_trace *t)
+{
+	enum fw_err r;
+	if ((r = check_kind(t->kind)) != FW_OK)
+		return r;
+	if (!t->inputs || !t->result || !(t->epsilon > 0 && t->epsilon < 1))
+		return fw_err_set(FW_ERR_INVALID, "trace record incomplete");
+	return s->ops->trace_add(s, t);
+}
+enum fw_err fw_store_trace_count(struct fw_store *s, const char *advisory_id, size_t *n)
+{
+	return s->ops->trace_count(s, advisory_id, n);
+}
+
+/* --- several nodes ------------------------------------------------------ */
+enum fw_err fw_store_due_claim(struct fw_store *s, int64_t now, size_t max, int lease_s, struct fw_due **out,
+			       size_t *n)
+{
+	if (max == 0 || max > FW_STORE_MAX_LIST)
+		max = FW_STORE_MAX_LIST;
+	if (lease_s < 1 || lease_s > 86400)
+		return fw_err_set(FW_ERR_INVALID, "a claim lease must be 1 to 86400 seconds");
+	if (!s->ops->due_claim) /* one node: nobody to claim against */
+		return s->ops->due_list(s, now, max, out, n);
+	return s->ops->due_claim(s, now, max, lease_s, out, n);
+}
+enum fw_err fw_store_due_unclaim(struct fw_store *s)
+{
+	return s->ops->due_unclaim ? s->ops->due_unclaim(s) : FW_OK;
+}
+enum fw_err fw_store_claim_wait(struct fw_store *s, int64_t *seconds)
+{
+	if (!s->ops->claim_wait) {
+		*seconds = 0;
+		return FW_OK;
+	}
+	return s->ops->claim_wait(s, seconds);
+}
+static bool channel_ok(const char *channel)
+{
+	return channel && strcmp(channel, FW_STORE_CHANNEL_RELEASE) == 0;
+}
+enum fw_err fw_store_notify(struct fw_store *s, const char *channel)
+{
+	if (!channel_ok(channel))
+		return fw_err_set(FW_ERR_INVALID, "unknown notification channel");
+	return s->ops->notify ? s->ops->notify(s, channel) : FW_OK;
+}
+enum fw_err fw_store_listen(struct fw_store *s, const char *channel, fw_store_listen_fn fn, void *ctx,
+			    struct fw_store_listener **out)
+{
+	if (!channel_ok(channel) || !fn)
+		return fw_err_set(FW_ERR_INVALID, "unknown notification channel");
+	if (!s->ops->listen) {
+		*out = NULL;
+		return FW_OK;
+	}
+	return s->ops->listen(s, channel, fn, ctx, out);
+}
+void fw_store_listener_free(struct fw_store_listener *l)
+{
+	if (l)
+		l->free(l);
+}

@@ -245,4 +245,106 @@ enum fw_err fw_store_log_integrate(struct fw_store *s, const struct fw_store_log
 enum fw_err fw_store_log_checkpoint_get(struct fw_store *s, bool latest, uint64_t size,
 					uint64_t *out_size, struct fw_buf *note) FW_WUR;
 
+
+/* --- fingerprinting and leak tracing (docs/tracing.md) ------------------ */
+#define FW_STORE_MARK_ID_BYTES 256 /* a mark version id, NUL included */
+/* What a trace needs, besides the program secret and the artifact's own
+ * text, to re-derive the code of a fingerprinted artifact version. */
+struct fw_store_mark {
+	char advisory_id[FW_MODEL_ID_BYTES];
+	enum fw_kind kind;
+	int version;
+	char version_id[FW_STORE_MARK_ID_BYTES]; /* the PRF's version input */
+	char key_label[64];                      /* which derivation of the key */
+	unsigned points;
+	unsigned c;
+	char bias[16]; /* "arcsine" or "discrete" */
+	uint8_t digest[32]; /* fw_mark_code_digest */
+	int64_t created_at;
+};
+/* Records an artifact version's mark once: FW_ERR_EXISTS when it is
+ * recorded already (the record is never changed). */
+enum fw_err fw_store_mark_add(struct fw_store *s, const struct fw_store_mark *m) FW_WUR;
+enum fw_err fw_store_mark_get(struct fw_store *s, const char *advisory_id, enum fw_kind kind, int version,
+			      struct fw_store_mark *out) FW_WUR;
+/* The members that were delivered (advisory, kind, version), ordered by id. */
+struct fw_store_member_ref {
+	char id[FW_MODEL_ID_BYTES];
+};
+enum fw_err fw_store_mark_recipients(struct fw_store *s, const char *advisory_id, enum fw_kind kind,
+				     int version, struct fw_store_member_ref **out, size_t *n) FW_WUR;
+/* One trace run: the inputs' hashes and the outcome, as JSON text made by
+ * the caller. */
+struct fw_store_trace {
+	int64_t id; /* set by fw_store_trace_add */
+	char advisory_id[FW_MODEL_ID_BYTES];
+	enum fw_kind kind;
+	int64_t created_at;
+	char actor[64]; /* the token id that asked */
+	double epsilon;
+	const char *inputs; /* borrowed */
+	const char *result; /* borrowed */
+};
+enum fw_err fw_store_trace_add(struct fw_store *s, struct fw_store_trace *t) FW_WUR;
+/* How many traces of an advisory are stored (an audit count). */
+enum fw_err fw_store_trace_count(struct fw_store *s, const char *advisory_id, size_t *n) FW_WUR;
+
+
+/* --- several nodes on one database (pg_claim.c, pg_notify.c) -----------
+ * SQLite serves one node: claiming there is fw_store_due_list, and there is
+ * nobody to notify. On PostgreSQL several forewarnd nodes share the store. */
+#define FW_STORE_CLAIM_LEASE_S 60 /* default life of a claim on due work */
+#define FW_STORE_CHANNEL_RELEASE "forewarn_release" /* release work changed */
+/* Like fw_store_due_list, but each pair returned is claimed by this store
+ * (this node) for lease_s seconds of the database's clock: other nodes'
+ * claim calls skip it while the claim lives and take it over once it has
+ * expired (the node died mid-batch). Claims only avoid duplicate work;
+ * exactly-once is the deliveries' uniqueness. */
+enum fw_err fw_store_due_claim(struct fw_store *s, int64_t now, size_t max, int lease_s, struct fw_due **out,
+			       size_t *n) FW_WUR;
+/* Ends the claims this node holds (after its batch is stored), and drops
+ * expired claims of anyone. */
+enum fw_err fw_store_due_unclaim(struct fw_store *s) FW_WUR;
+/* Seconds until the first live claim of another node expires, when one
+ * exists (work that node is doing, or left behind when it died); 0 when
+ * there is none. */
+enum fw_err fw_store_claim_wait(struct fw_store *s, int64_t *seconds) FW_WUR;
+/* Tells every node listening on channel (a fixed name of the
+ * FW_STORE_CHANNEL_ constants) that something changed. */
+enum fw_err fw_store_notify(struct fw_store *s, const char *channel) FW_WUR;
+/* Calls fn(ctx) on a thread of the listener's own each time another node
+ * notifies channel, and after re-establishing a lost listening connection
+ * (notifications sent meanwhile are lost). *out is NULL when the backend has
+ * a single node. fn must be cheap and must not block. */
+struct fw_store_listener;
+typedef void (*fw_store_listen_fn)(void *ctx);
+enum fw_err fw_store_listen(struct fw_store *s, const char *channel, fw_store_listen_fn fn, void *ctx,
+			    struct fw_store_listener **out) FW_WUR;
+/* Stops the thread (fn is not called after it returns) and frees; NULL is a
+ * no-op. Call before fw_store_close. */
+void fw_store_listener_free(struct fw_store_listener *l);
+
+/* --- moving a program from SQLite to PostgreSQL (copy.c) ---------------- */
+/* Progress of a copy: table, rows done of rows; called every few thousand
+ * rows and at each table's end. */
+typedef void (*fw_store_copy_progress_fn)(void *ctx, const char *table, uint64_t done, uint64_t total);
+struct fw_store_copy_table {
+	char name[64];
+	uint64_t rows_from, rows_to; /* counted after the copy, in each database */
+};
+#define FW_STORE_COPY_MAX_TABLES 48
+struct fw_store_copy_report {
+	struct fw_store_copy_table table[FW_STORE_COPY_MAX_TABLES];
+	size_t ntables;
+	uint64_t bytes; /* of data sent */
+};
+/* Copies every table of the SQLite database from_url (sqlite:PATH) into
+ * the PostgreSQL database to_url, which must hold no program yet (it is
+ * migrated first), in one transaction on each side: the target gets all or
+ * nothing. Then counts the rows of each table on both sides (in *rep):
+ * FW_ERR_STATE when a count differs. Rows are copied as stored: tokens stay
+ * hashes, artifacts stay encrypted. */
+enum fw_err fw_store_copy_database(const char *from_url, const char *to_url, fw_store_copy_progress_fn fn,
+				   void *ctx, struct fw_store_copy_report *rep) FW_WUR;
+
 #endif

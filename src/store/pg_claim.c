@@ -1,0 +1,154 @@
+/* PostgreSQL backend: claiming due release work, so that several nodes on
+ * one database seal disjoint copies (issue 6).
+ *
+ * A claim is a row of release_claims naming this node and an expiry on the
+ * database's clock (nodes' clocks may differ, and tests run them on
+ * simulated ones). Claiming is one statement, so one short transaction: the
+ * due query locks the plan rows it picks FOR UPDATE SKIP LOCKED, so that
+ * two nodes claiming at the same moment pick disjoint rows instead of
+ * queueing behind each other; the INSERT … ON CONFLICT on the claim's key is
+ * the arbiter for the rest (a row whose lock was released between the other
+ * node's commit and this scan): it claims only what nobody holds, or what an
+ * expired claim held. Sealing then runs outside any transaction. */
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "store/pg_int.h"
+
+enum fw_err fw_store_pg_node_init(struct pg_store *q)
+{
+	uint8_t b[12];
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+		return fw_err_set(FW_ERR_INTERNAL, "no randomness for the node id");
+	size_t k = 0;
+	k += (size_t)snprintf(q->node, sizeof q->node, "n%ld-", (long)getpid());
+	for (size_t i = 0; i < sizeof b && k + 3 <= sizeof q->node; i++)
+		k += (size_t)snprintf(q->node + k, sizeof q->node - k, "%02x", b[i]);
+	return FW_OK;
+}
+
+#define DB_NOW "extract(epoch FROM clock_timestamp())::bigint"
+
+/* The conditions of sql_due in pg_release.c, with the claims of others
+ * excluded, as one claiming statement. $1 now, $2 max, $3 node, $4 lease. */
+static const char sql_claim[] =
+	"WITH due AS ("
+	"  SELECT p.member_id, p.advisory_id, p.kind, v.version, p.release_at, k.position"
+	"  FROM plan p"
+	"  JOIN advisories a ON a.id = p.advisory_id"
+	"  JOIN members m ON m.id = p.member_id"
+	"  JOIN kinds k ON k.name = p.kind"
+	"  CROSS JOIN LATERAL (SELECT MAX(x.version) AS version FROM artifacts x"
+	"   WHERE x.advisory_id = p.advisory_id AND x.kind = p.kind) v"
+	"  WHERE NOT p.withheld AND p.release_at <= $1"
+	"   AND p.policy_version = (SELECT COALESCE(MAX(pv.version), 0) FROM policy_versions pv)"
+	"   AND a.status IN ('scheduled', 'public')"
+	"   AND m.status IN ('active', 'probation')"
+	"   AND v.version IS NOT NULL"
+	"   AND NOT EXISTS (SELECT 1 FROM deliveries d"
+	"    WHERE d.member_id = p.member_id AND d.advisory_id = p.advisory_id"
+	"     AND d.kind = p.kind AND d.version = v.version)"
+	"   AND NOT EXISTS (SELECT 1 FROM release_claims c"
+	"    WHERE c.member_id = p.member_id AND c.advisory_id = p.advisory_id"
+	"     AND c.kind = p.kind AND c.version = v.version"
+	"     AND c.node <> $3 AND c.expires_at > " DB_NOW ")"
+	"  ORDER BY p.release_at, p.advisory_id, k.position, p.member_id"
+	"  LIMIT $2"
+	"  FOR UPDATE OF p SKIP LOCKED),"
+	" got AS ("
+	"  INSERT INTO release_claims (member_id, advisory_id, kind, version, node, expires_at)"
+	"  SELECT d.member_id, d.advisory_id, d.kind, d.version, $3::text, " DB_NOW " + $4::bigint FROM due d"
+	"  ON CONFLICT (member_id, advisory_id, kind, version) DO UPDATE"
+	"   SET node = EXCLUDED.node, expires_at = EXCLUDED.expires_at"
+	"   WHERE release_claims.node = EXCLUDED.node OR release_claims.expires_at <= " DB_NOW
+	"  RETURNING member_id, advisory_id, kind, version)"
+	" SELECT d.member_id, d.advisory_id, d.kind, d.version, d.release_at"
+	" FROM due d JOIN got g USING (member_id, advisory_id, kind, version)"
+	" ORDER BY d.release_at, d.advisory_id, d.position, d.member_id";
+
+static const char sql_unclaim[] = "DELETE FROM release_claims WHERE node = $1 OR expires_at <= " DB_NOW;
+
+static const char sql_claim_wait[] = "SELECT (MIN(expires_at) - " DB_NOW ")::bigint"
+				     " FROM release_claims WHERE node <> $1";
+
+static enum fw_err due_row(const PGresult *res, int row, void *out)
+{
+	struct fw_due *d = out;
+	enum fw_err r;
+	if ((r = pg_col_text(res, row, 0, d->member_id)) != FW_OK ||
+	    (r = pg_col_text(res, row, 1, d->advisory_id)) != FW_OK ||
+	    (r = pg_col_kind(res, row, 2, &d->kind)) != FW_OK ||
+	    (r = pg_col_int(res, row, 3, &d->version)) != FW_OK ||
+	    (r = pg_col_i64(res, row, 4, &d->release_at)) != FW_OK)
+		return r;
+	return FW_OK;
+}
+
+enum fw_err fw_store_pg_due_claim(struct fw_store *s, int64_t now, size_t max, int lease_s, struct fw_due **out,
+				  size_t *n)
+{
+	struct pg_store *q = (struct pg_store *)s;
+	struct pg_conn *c = NULL;
+	struct pg_params p;
+	enum fw_err r;
+	void *v = NULL;
+	if ((r = fw_store_pg_acquire(s, &c)) != FW_OK)
+		return r;
+	pg_params_init(&p, "release claim");
+	pg_i64(&p, 1, now);
+	pg_i64(&p, 2, (int64_t)max);
+	pg_text(&p, 3, q->node);
+	pg_i64(&p, 4, lease_s);
+	if ((r = fw_store_pg_collect(c, sql_claim, &p, due_row, sizeof **out, &v, n)) == FW_OK)
+		*out = v;
+	if (getenv("FW_DEBUG_CLAIM")) fprintf(stderr, "claim %s: r=%d n=%zu\n", q->node, r, r == FW_OK ? *n : 0);
+	fw_store_pg_release(s, c);
+	return r;
+}
+
+enum fw_err fw_store_pg_due_unclaim(struct fw_store *s)
+{
+	struct pg_store *q = (struct pg_store *)s;
+	struct pg_conn *c = NULL;
+	struct pg_params p;
+	enum fw_err r;
+	if ((r = fw_store_pg_acquire(s, &c)) != FW_OK)
+		return r;
+	pg_params_init(&p, "release claim");
+	pg_text(&p, 1, q->node);
+	r = fw_store_pg_command(c, sql_unclaim, &p, NULL);
+	fw_store_pg_release(s, c);
+	return r;
+}
+
+enum fw_err fw_store_pg_claim_wait(struct fw_store *s, int64_t *seconds)
+{
+	struct pg_store *q = (struct pg_store *)s;
+	struct pg_conn *c = NULL;
+	struct pg_params p;
+	PGresult *res = NULL;
+	int64_t t = 0;
+	enum fw_err r;
+	if ((r = fw_store_pg_acquire(s, &c)) != FW_OK)
+		return r;
+	pg_params_init(&p, "release claim");
+	pg_text(&p, 1, q->node);
+	if ((r = fw_store_pg_exec(c, sql_claim_wait, &p, &res)) != FW_OK)
+		goto out;
+	if (PQntuples(res) != 1) {
+		r = FW_ERR_INTERNAL;
+		goto out;
+	}
+	if (PQgetisnull(res, 0, 0)) { /* no claim of anyone else */
+		*seconds = 0;
+		goto out;
+	}
+	if ((r = pg_col_i64(res, 0, 0, &t)) != FW_OK)
+		goto out;
+	/* An expired claim waits for the next claim call to take it over. */
+	*seconds = t < 0 ? 1 : t + 1;
+out:
+	PQclear(res);
+	fw_store_pg_release(s, c);
+	return r;
+}
