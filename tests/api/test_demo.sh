@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `forewarn demo` tells the ToolShell story against its own server and
 # checks every step; it must end well and say so in plain words.
+# The demo always starts its own server (SQLite): nothing to run on PostgreSQL.
+[ -n "${FW_API_DB:-}" ] && exit 77
 . "$(dirname "$0")/lib.sh"
 unset FOREWARN_TOKEN FOREWARN_TOKEN_FILE
 "$FW" demo >"$TMP/demo.out" 2>&1
@@ -16,6 +18,10 @@ check "a mixed copy appears on a forum" grep -q 'appears on a forum' "$TMP/demo.
 check "the trace accuses fabrikam or contoso" grep -qE '^ +(fabrikam|contoso) +score .* ACCUSED$' "$TMP/demo.out"
 check "the trace accuses nobody else" bash -c "! grep -E ' ACCUSED\$' '$TMP/demo.out' | grep -vqE '^ +(fabrikam|contoso) '"
 check "northwind is scored, not accused" grep -qE '^ +northwind +score .* not accused$' "$TMP/demo.out"
-check "it stops its server" bash -c "! pgrep -f 'forewarn-demo\..*/server' >/dev/null"
+# Its own server, by its data directory (other tests may run demos too).
+demo_dir=$(sed -n 's/.*(data in \(\/[^)]*\)).*/\1/p' "$TMP/demo.out" | head -n 1)
+check "it names its data directory" [ -n "$demo_dir" ]
+check "it stops its server" bash -c "! pgrep -f -- '--data $demo_dir/serve[r]' >/dev/null"
+check "it removes its data directory" [ ! -e "$demo_dir" ]
 [ "$FAILED" -eq 0 ] || cat "$TMP/demo.out"
 finish
