@@ -200,3 +200,43 @@ out:
 	json_decref(all);
 	return r;
 }
+
+int fw_cli_send_record(struct fw_cli *cli, const struct fw_cli_spec *spec, bool update, const char *collection,
+		       const char *what, fw_cli_body_fn fill, int argc, char **argv)
+{
+	struct fw_cli_args a;
+	struct fw_buf path;
+	json_t *body = json_object(), *got = NULL;
+	enum fw_err r;
+	int rc = fw_cli_args_parse(cli, spec, argc, argv, &a);
+
+	fw_buf_init(&path, 1024);
+	if (rc != FW_CLI_CONTINUE || !body)
+		goto done;
+	if (update && !fw_cli_is_slug(a.pos[0])) {
+		rc = fw_cli_usage(spec, "\"%s\" is not a %s id", a.pos[0], what);
+		goto done;
+	}
+	/* Bad options and unreadable files named by options are usage errors. */
+	if ((r = fill(&a, body)) != FW_OK) {
+		rc = r == FW_ERR_INVALID || r == FW_ERR_IO ? fw_cli_usage(spec, "%s", fw_err_detail()) : fw_cli_finish(r);
+		goto done;
+	}
+	if (update && json_object_size(body) == 0) {
+		rc = fw_cli_usage(spec, "nothing to change: give at least one option");
+		goto done;
+	}
+	r = fw_buf_puts(&path, collection);
+	if (r == FW_OK && update)
+		r = fw_cli_path(&path, "/", a.pos[0], "");
+	if (r == FW_OK)
+		r = fw_cli_send_json(cli, update ? "PATCH" : "POST", fw_buf_str(&path), body, &got);
+	if (r == FW_OK)
+		fw_cli_show(cli, got);
+	rc = fw_cli_finish(r);
+done:
+	json_decref(body);
+	json_decref(got);
+	fw_buf_cleanup(&path);
+	return rc;
+}

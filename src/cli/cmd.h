@@ -4,6 +4,7 @@
 #define FW_CLI_CMD_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "base/err.h"
 #include "base/time.h"
@@ -39,5 +40,13 @@ bool fw_cli_id_text(const json_t *id, char *out, size_t n);
  * pages of FW_CLI_PAGE_LIMIT until an empty one. *out is a new array. */
 enum fw_err fw_cli_deliveries_all(struct fw_cli *cli, const char *advisory, const char *member,
 				  const char *after, json_t **out) FW_WUR;
+
+/* Creates (POST COLLECTION) or updates (PATCH COLLECTION/ID, ID the first
+ * positional argument) a record whose JSON body fill() builds from the
+ * options, and shows the answer. `what` names the record in messages
+ * ("member"). Returns the exit status. */
+typedef enum fw_err (*fw_cli_body_fn)(const struct fw_cli_args *a, json_t *body);
+int fw_cli_send_record(struct fw_cli *cli, const struct fw_cli_spec *spec, bool update, const char *collection,
+		       const char *what, fw_cli_body_fn fill, int argc, char **argv);
 
 #endif

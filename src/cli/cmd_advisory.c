@@ -105,42 +105,8 @@ static enum fw_err advisory_body(const struct fw_cli_args *a, json_t *body)
 
 static int send_advisory(struct fw_cli *cli, const struct fw_cli_spec *spec, int argc, char **argv)
 {
-	struct fw_cli_args a;
-	struct fw_buf path;
-	json_t *body = json_object(), *got = NULL;
-	enum fw_err r;
-	bool update = spec == &update_spec;
-	int rc = fw_cli_args_parse(cli, spec, argc, argv, &a);
-
-	fw_buf_init(&path, 1024);
-	if (rc != FW_CLI_CONTINUE || !body)
-		goto done;
-	if (update && !fw_cli_is_slug(a.pos[0])) {
-		rc = fw_cli_usage(spec, "\"%s\" is not an advisory id", a.pos[0]);
-		goto done;
-	}
-	if ((r = advisory_body(&a, body)) != FW_OK) {
-		rc = r == FW_ERR_INVALID ? fw_cli_usage(spec, "%s", fw_err_detail()) : fw_cli_finish(r);
-		goto done;
-	}
-	if (update && json_object_size(body) == 0) {
-		rc = fw_cli_usage(spec, "nothing to change: give at least one option");
-		goto done;
-	}
-	if (update)
-		r = fw_cli_path(&path, "/api/v1/advisories/", a.pos[0], "");
-	else
-		r = fw_buf_puts(&path, "/api/v1/advisories");
-	if (r == FW_OK)
-		r = fw_cli_send_json(cli, update ? "PATCH" : "POST", fw_buf_str(&path), body, &got);
-	if (r == FW_OK)
-		fw_cli_show(cli, got);
-	rc = fw_cli_finish(r);
-done:
-	json_decref(body);
-	json_decref(got);
-	fw_buf_cleanup(&path);
-	return rc;
+	/* POST /api/v1/X to create, PATCH /api/v1/X/ID to update */
+	return fw_cli_send_record(cli, spec, spec == &update_spec, "/api/v1/advisories", "advisory", advisory_body, argc, argv);
 }
 
 static int advisory_create(struct fw_cli *cli, int argc, char **argv)
