@@ -508,13 +508,14 @@ static enum fw_err act_three(struct demo *d)
 }
 
 /* The member side: northwind fetches, verifies and decrypts with its key. */
-static enum fw_err act_four(struct demo *d)
+/* A member's fetch, as the member would run it, with a token of its own. */
+static enum fw_err act_four_fetch(struct demo *d, const char *id)
 {
 	json_t *got = NULL;
 	enum fw_err r;
-	say("\n10. Northwind fetches its copies, checks the program's signature and decrypts them:");
-	if ((r = post(d, "/api/v1/tokens", "{\"role\":\"member\",\"member\":\"northwind\",\"label\":\"demo\"}", &got)) !=
-	    FW_OK)
+	char body[160];
+	snprintf(body, sizeof body, "{\"role\":\"member\",\"member\":\"%s\",\"label\":\"demo\"}", id);
+	if ((r = post(d, "/api/v1/tokens", body, &got)) != FW_OK)
 		return r;
 	struct fw_cli member = *d->cli;
 	const char *tok = fw_cli_jstr(got, "token");
@@ -524,12 +525,19 @@ static enum fw_err act_four(struct demo *d)
 	member.json = false;
 	json_decref(got);
 	char out[PATH_MAX + 16], key[PATH_MAX + 16];
-	snprintf(out, sizeof out, "%s/northwind-inbox", d->dir);
-	snprintf(key, sizeof key, "%s/northwind.key", d->dir);
+	snprintf(out, sizeof out, "%s/%s-inbox", d->dir, id);
+	snprintf(key, sizeof key, "%s/%s.key", d->dir, id);
 	char *argv[] = {"fetch", "--out", out, "--identity", key, NULL};
 	int rc = fw_cli_cmd_fetch(&member, 5, argv);
 	fw_crypto_wipe(member.token, sizeof member.token);
-	return expect(d, rc == FW_CLI_EXIT_OK, "northwind's fetch should verify and decrypt every copy");
+	return expect(d, rc == FW_CLI_EXIT_OK, "the member's fetch should verify, prove and decrypt every copy");
+}
+
+static enum fw_err act_four(struct demo *d)
+{
+	say("\n10. Northwind fetches its copies, checks the program's signature and each copy's\n"
+	    "    inclusion in the transparency log, and decrypts them:");
+	return act_four_fetch(d, "northwind");
 }
 
 /* --- the leak ------------------------------------------------------------ */
@@ -679,6 +687,43 @@ out:
 	return r;
 }
 
+/* --- the log ------------------------------------------------------------- */
+
+/* Every copy is an entry of the transparency log: northwind's second fetch
+ * checks that the log only grew, and an auditor recomputes the whole tree. */
+static enum fw_err act_six(struct demo *d)
+{
+	json_t *got = NULL, *prog = NULL;
+	enum fw_err r;
+	say("\n12. Every copy, policy version and sanction is an entry of the transparency log. The\n"
+	    "    program publishes the log's verifier key; an auditor with its own token checks that\n"
+	    "    the log is consistent and recomputes the whole Merkle tree from its tiles:");
+	if ((r = fw_cli_get_json_anon(d->cli, "/api/v1/program", &prog)) != FW_OK)
+		return r;
+	char vkey[256];
+	const char *vk = fw_cli_jstr(prog, "log_verifier_key");
+	snprintf(vkey, sizeof vkey, "%s", vk ? vk : "");
+	json_decref(prog);
+	say("    log verifier key: %s", vkey);
+	if ((r = post(d, "/api/v1/tokens", "{\"role\":\"auditor\",\"label\":\"demo auditor\"}", &got)) != FW_OK)
+		return r;
+	struct fw_cli auditor = *d->cli;
+	const char *tok = fw_cli_jstr(got, "token");
+	snprintf(auditor.token, sizeof auditor.token, "%s", tok ? tok : "");
+	auditor.token_loaded = true;
+	auditor.token_source = "the demo's auditor token";
+	auditor.json = false;
+	json_decref(got);
+	char *argv[] = {"log", "audit", "--log-key", vkey, NULL};
+	int rc = fw_cli_cmd_log(&auditor, 4, argv);
+	fw_crypto_wipe(auditor.token, sizeof auditor.token);
+	if ((r = expect(d, rc == FW_CLI_EXIT_OK, "the auditor's audit of the log should pass")) != FW_OK)
+		return r;
+	say("\n13. Northwind fetches again: its stored checkpoint must be extended by the new one\n"
+	    "    (a forked or rewritten log would be refused), and each copy's inclusion is proven:");
+	return act_four_fetch(d, "northwind");
+}
+
 static enum fw_err tell(struct demo *d)
 {
 	json_t *prog = NULL;
@@ -691,11 +736,12 @@ static enum fw_err tell(struct demo *d)
 		return fw_err_set(FW_ERR_STATE, "the server at %s runs on the real clock; the demo needs "
 						"forewarnd --simulated-clock " START, d->cli->url);
 	if ((r = act_one(d)) != FW_OK || (r = act_two(d)) != FW_OK || (r = act_three(d)) != FW_OK ||
-	    (r = act_four(d)) != FW_OK || (r = act_five(d)) != FW_OK)
+	    (r = act_four(d)) != FW_OK || (r = act_five(d)) != FW_OK || (r = act_six(d)) != FW_OK)
 		return r;
 	say("\nThe story went as told: every member got exactly what the policy granted, when it\n"
 	    "granted it, the restriction applied at once to a release already under way, and a\n"
-	    "leaked copy, even mixed from two members' copies, named its leakers.");
+	    "leaked copy, even mixed from two members' copies, named its leakers; and anyone\n"
+	    "holding the log's key can check that nothing of it was rewritten.");
 	return FW_OK;
 }
 

@@ -17,6 +17,8 @@ check "capacity: 2 colluders among 6" grep -q 'names up to [2-9] colluders among
 check "a mixed copy appears on a forum" grep -q 'appears on a forum' "$TMP/demo.out"
 check "the trace accuses fabrikam or contoso" grep -qE '^ +(fabrikam|contoso) +score .* ACCUSED$' "$TMP/demo.out"
 check "the trace accuses nobody else" bash -c "! grep -E ' ACCUSED\$' '$TMP/demo.out' | grep -vqE '^ +(fabrikam|contoso) '"
+check "the auditor's audit of the log passes" grep -q '^audit passed: [0-9]* entries' "$TMP/demo.out"
+check "the log's verifier key is shown" grep -qE 'log verifier key: .+\+[0-9a-f]{8}\+' "$TMP/demo.out"
 check "northwind is scored, not accused" grep -qE '^ +northwind +score .* not accused$' "$TMP/demo.out"
 # Its own server, by its data directory (other tests may run demos too).
 demo_dir=$(sed -n 's/.*(data in \(\/[^)]*\)).*/\1/p' "$TMP/demo.out" | head -n 1)
