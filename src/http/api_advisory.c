@@ -178,6 +178,13 @@ enum fw_err fw_api_advisory_schedule(struct fw_req *req, struct fw_resp *resp)
 		goto out;
 	if ((r = fw_release_plan(req->app->release, a.id, &planned, &withheld)) != FW_OK)
 		goto out;
+	{
+		char details[160], t[FW_TIME_BYTES];
+		fw_time_format(a.public_at, t);
+		snprintf(details, sizeof details, "public_at %s policy %d planned %zu withheld %zu", t, pv.version,
+			 planned, withheld);
+		fw_http_log_event(req, "schedule", a.id, details, a.updated_at);
+	}
 	fw_log_info("http", "advisory %s scheduled under policy v%d: %zu releases planned, %zu withheld",
 		    a.id, pv.version, planned, withheld);
 	r = fw_resp_json(resp, json_pack("{s:o,s:I,s:I,s:i,s:o}", "advisory", fw_advisory_to_json(&a), "planned",
@@ -246,6 +253,11 @@ enum fw_err fw_api_advisory_expedite(struct fw_req *req, struct fw_resp *resp)
 	char was[FW_TIME_BYTES], is[FW_TIME_BYTES];
 	fw_time_format(old_t, was);
 	fw_time_format(t, is);
+	{
+		char details[FW_MODEL_TITLE_BYTES + 96];
+		snprintf(details, sizeof details, "from %s to %s reason %s", was, is, reason);
+		fw_http_log_event(req, "expedite", a.id, details, now);
+	}
 	fw_log_info("http", "advisory %s expedited from %s to %s by %s; reason: %s", a.id, was, is,
 		    req->auth.token_id, reason);
 	r = fw_resp_json(resp, json_pack("{s:o,s:I,s:I,s:s}", "advisory", fw_advisory_to_json(&a), "planned",

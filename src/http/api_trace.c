@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/clock.h"
 #include "http/internal.h"
 
 json_t *fw_api_mark_info_json(const struct fw_release_mark_info *mi, enum fw_kind kind)
@@ -284,6 +285,26 @@ enum fw_err fw_api_trace(struct fw_req *req, struct fw_resp *resp)
 		goto out;
 	if ((r = fw_release_trace(req->app->release, a.id, kind, f.in, f.n, eps, req->auth.token_id, &t)) != FW_OK)
 		goto out;
+	/* The trace is an entry of the log: which files (by hash), who was
+	 * accused, committed to so that only the operator can open it. */
+	{
+		struct fw_buf d;
+		char hex[65];
+		fw_buf_init(&d, 8192);
+		enum fw_err e = fw_buf_printf(&d, "kind %s run %lld files", fw_kind_name(kind), (long long)t.id);
+		for (size_t i = 0; e == FW_OK && i < t.nfiles; i++) {
+			fw_crypto_hex(t.file[i].sha256, 32, hex);
+			e = fw_buf_printf(&d, " %s", hex);
+		}
+		if (e == FW_OK)
+			e = fw_buf_puts(&d, " accused");
+		for (size_t i = 0; e == FW_OK && i < t.nverdict; i++)
+			if (t.verdict[i].accused)
+				e = fw_buf_printf(&d, " %s", t.verdict[i].member_id);
+		if (e == FW_OK)
+			fw_http_log_event(req, "trace", a.id, fw_buf_str(&d), fw_clock_now());
+		fw_buf_cleanup(&d);
+	}
 	r = fw_resp_json(resp, trace_json(a.id, kind, &t));
 out:
 	fw_release_trace_cleanup(&t);

@@ -74,6 +74,9 @@ enum fw_err fw_resp_json(struct fw_resp *resp, json_t *j) FW_WUR; /* steals j; N
  * log after the change it records was stored, and frees the entry buffer.
  * A failure is logged loudly; the change itself stands. */
 void fw_http_log_entry(struct fw_req *req, struct fw_buf *entry, const char *what);
+/* The same for an operator's act on an advisory ("schedule", "expedite",
+ * "trace"), subject and details committed to, never shown in the entry. */
+void fw_http_log_event(struct fw_req *req, const char *type, const char *subject, const char *details, int64_t at);
 
 /* Handlers, one file per resource. */
 enum fw_err fw_api_health(struct fw_req *, struct fw_resp *);

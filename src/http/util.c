@@ -43,3 +43,17 @@ out:
 		fw_log_error("http", "%s could not be recorded in the log: %s %s", what, fw_strerror(r), fw_err_detail());
 	fw_buf_cleanup(entry);
 }
+
+void fw_http_log_event(struct fw_req *req, const char *type, const char *subject, const char *details, int64_t at)
+{
+	struct fw_buf entry;
+	fw_buf_init(&entry, FW_STORE_LOG_ENTRY_MAX);
+	if (fw_tlog_entry_event(req->app->master_key, type, subject, details, at, &entry) != FW_OK) {
+		fw_log_error("http", "%s of %s could not be made a log entry: %s", type, subject, fw_err_detail());
+		fw_buf_cleanup(&entry);
+		return;
+	}
+	char what[96];
+	snprintf(what, sizeof what, "%s of %s", type, subject);
+	fw_http_log_entry(req, &entry, what);
+}

@@ -134,3 +134,42 @@ out:
 	fw_buf_cleanup_secret(&opening);
 	return r;
 }
+
+/* An operator's act on an advisory (schedule, expedite, trace): committed
+ * like a member change, so that the entry tells nobody which advisory is
+ * under embargo, while the operator can open it to prove what was done
+ * and when. */
+enum fw_err fw_tlog_entry_event(const uint8_t master[FW_CRYPTO_KEY_BYTES], const char *type, const char *subject,
+				const char *details, int64_t time, struct fw_buf *entry)
+{
+	uint8_t nonce[NONCE_BYTES], c[32];
+	char nonce_hex[2 * NONCE_BYTES + 1], c_hex[65], ctx[64], in[FW_MODEL_ID_BYTES + 64];
+	struct fw_buf opening;
+	enum fw_err r;
+	size_t mark = entry->len;
+	if (strcmp(type, "schedule") != 0 && strcmp(type, "expedite") != 0 && strcmp(type, "trace") != 0)
+		return fw_err_set(FW_ERR_INVALID, "unknown log event type");
+	if (!is_one_line(subject) || !is_one_line(details))
+		return fw_err_set(FW_ERR_INVALID, "subject and details must be one line each");
+	snprintf(ctx, sizeof ctx, "forewarn/log/%s-nonce/v1", type);
+	int n = snprintf(in, sizeof in, "%s\n%" PRId64, subject, time);
+	if (n < 0 || (size_t)n >= sizeof in)
+		return FW_ERR_INVALID;
+	if ((r = fw_crypto_prf(master, ctx, in, (size_t)n, nonce, sizeof nonce)) != FW_OK)
+		return r;
+	fw_crypto_hex(nonce, sizeof nonce, nonce_hex);
+	fw_buf_init(&opening, 16384);
+	if ((r = fw_buf_printf(&opening, "forewarn/log/%s/v1\nsubject %s\ndetails %s\nnonce %s\n", type, subject,
+			       details, nonce_hex)) != FW_OK)
+		goto out;
+	fw_crypto_sha256(opening.data, opening.len, c);
+	fw_crypto_hex(c, 32, c_hex);
+	if ((r = fw_buf_printf(entry, "{\"commitment\":\"%s\",\"time\":%" PRId64 ",\"type\":\"%s\",\"v\":1}", c_hex,
+			       time, type)) != FW_OK)
+		truncate_to(entry, mark);
+out:
+	fw_crypto_wipe(nonce, sizeof nonce);
+	fw_crypto_wipe(nonce_hex, sizeof nonce_hex);
+	fw_buf_cleanup_secret(&opening);
+	return r;
+}

@@ -418,5 +418,11 @@ enum fw_err fw_tlog_entry_policy(int version, const uint8_t sha256[32], const ch
 enum fw_err fw_tlog_entry_member(const uint8_t master[FW_CRYPTO_KEY_BYTES], const char *member_id,
 				 const char *status, const char *reason, int64_t time,
 				 struct fw_buf *entry) FW_WUR;
+/* An operator's act on an advisory: type "schedule", "expedite" or "trace";
+ * subject and details are committed to like a member change:
+ *   {"commitment":"<hex>","time":<s>,"type":"<type>","v":1}
+ * with opening "forewarn/log/<type>/v1\nsubject <s>\ndetails <d>\nnonce <hex>\n". */
+enum fw_err fw_tlog_entry_event(const uint8_t master[FW_CRYPTO_KEY_BYTES], const char *type, const char *subject,
+				const char *details, int64_t time, struct fw_buf *entry) FW_WUR;
 
 #endif

@@ -56,6 +56,8 @@ for k in summary detection poc; do
 done
 api_json "$ADMIN" POST /api/v1/advisories/sp-rce/schedule '{}'
 check "advisory scheduled" status_is 200
+BASE=$((BASE + 1)) # scheduling is an entry too
+check "the schedule is the log's second entry" wait_for 50 log_has $BASE
 
 total_deliveries() { api "$ADMIN" GET "/api/v1/deliveries"; jbody '.deliveries | length'; }
 api_json "$ADMIN" POST /api/v1/clock '{"set":"2025-07-04T00:00:00Z"}'
@@ -73,7 +75,7 @@ for id in $(api "$ADMIN" GET /api/v1/deliveries; jbody '.deliveries[].id'); do
 	idx+=("$i")
 	OWNER[$i]=$(jbody .opening | sed -n 's/^member //p')
 done
-check "deliveries and entries agree one to one" [ "$(printf '%s\n' "${idx[@]}" | sort -n | tr '\n' ' ')" = "1 2 3 4 5 6 " ]
+check "deliveries and entries agree one to one" [ "$(printf '%s\n' "${idx[@]}" | sort -n | tr '\n' ' ')" = "$(seq -s ' ' $BASE $((BASE + 5))) " ]
 
 # A member sees only its own receipts.
 ans_id=$(api "${TOKEN[ans]}" GET /api/v1/deliveries; jbody '.deliveries[0].id')
@@ -85,7 +87,7 @@ check "opening names the member, entry does not" bash -c "jq -r .opening '$TMP/b
 check "commitment = SHA-256(opening)" [ "$(jq -j .opening "$TMP/body" | sha256sum | cut -c1-64)" = "$(jq -r .entry "$TMP/body" | jq -r .commitment)" ]
 
 api "$AUDITOR" GET /log/tile/entries/000.p/$((BASE + 6))
-check "entry bundle of 7 served to the auditor" status_is 200
+check "entry bundle of $((BASE + 6)) served to the auditor" status_is 200
 check "no entry names a member or an advisory" bash -c "! grep -a -q -e sp-rce -e '\"val\"' -e ans -e summary '$TMP/body'"
 
 F="$FW_BIN/forewarn"
@@ -108,7 +110,7 @@ check "checkpoint grows with the new deliveries ($N)" log_has "$((BASE + N))"
 check "member's second fetch checks consistency and succeeds" \
 	"$F" --token-file "$TMP/val.token" fetch --out "$TMP/val-in" --identity "$TMP/val.key"
 check "auditor: verify --from an old checkpoint" "$F" --token-file "$TMP/auditor.token" log verify --from "$TMP/cp6" --log-key "$VKEY"
-check "auditor: proof --from 7" "$F" --token-file "$TMP/auditor.token" log proof --from 7 --log-key "$VKEY"
+check "auditor: proof --from $((BASE + 6))" "$F" --token-file "$TMP/auditor.token" log proof --from $((BASE + 6)) --log-key "$VKEY"
 check "auditor: proof --index 3" "$F" --token-file "$TMP/auditor.token" log proof --index 3 --log-key "$VKEY"
 
 # Independent verifier: Go's sumdb/note and sumdb/tlog (Debian golang-golang-x-mod-dev).
@@ -132,7 +134,7 @@ if on_sqlite; then
 	check "audit passes again once restored" "$F" --token-file "$TMP/auditor.token" log audit --log-key "$VKEY"
 
 	# Tamper 2: serve an older checkpoint (truncation as clients see it).
-	sqlite3 "$DB" "CREATE TABLE keep_cp AS SELECT * FROM log_checkpoints WHERE size > 7; DELETE FROM log_checkpoints WHERE size > 7"
+	sqlite3 "$DB" "CREATE TABLE keep_cp AS SELECT * FROM log_checkpoints WHERE size > $((BASE + 6)); DELETE FROM log_checkpoints WHERE size > $((BASE + 6))"
 	check "member detects the older checkpoint" bash -c "! '$F' --token-file '$TMP/val.token' fetch --out '$TMP/val-in' 2>'$TMP/old.err'"
 	check "member says the log was truncated" grep -q "older than the one kept" "$TMP/old.err"
 	check "auditor detects it with verify --from" bash -c "! '$F' --token-file '$TMP/auditor.token' log verify --from '$TMP/val-in/.forewarn/checkpoint' --log-key '$VKEY' 2>/dev/null"
