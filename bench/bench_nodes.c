@@ -136,7 +136,7 @@ static double run(const char *url, size_t nnodes, size_t members, const uint8_t 
 		fprintf(stderr, "bench_nodes: delivered %zu of %zu\n", total, members);
 		exit(1);
 	}
-	printf("  %-22s %8.0f copies/s (%.2f s", nnodes == 1 ? "" : "", (double)members / dt, dt);
+	printf(" %8.0f copies/s (%.2f s", (double)members / dt, dt);
 	for (size_t i = 0; i < nnodes && nnodes > 1; i++)
 		printf("%s node %zu: %zu", i ? "," : ";", i + 1, nodes[i].delivered);
 	printf(")\n");
@@ -175,11 +175,11 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(url, sizeof url, "sqlite:%s/bench.db", dir);
-	printf("  sqlite, one node:");
+	printf("  sqlite, one node:      ");
 	double base = run(url, 1, members, plain, size);
 	const char *sep = strchr(pg, '?') ? "&" : "?";
 	snprintf(url, sizeof url, "%s%soptions=-csearch_path%%3Dbench_nodes_%ld_1", pg, sep, (long)getpid());
-	printf("  postgresql, one node:");
+	printf("  postgresql, one node:  ");
 	double one = run(url, 1, members, plain, size);
 	snprintf(url, sizeof url, "%s%soptions=-csearch_path%%3Dbench_nodes_%ld_2", pg, sep, (long)getpid());
 	printf("  postgresql, two nodes:");

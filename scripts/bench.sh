@@ -9,4 +9,7 @@ if [ -z "${MEMBERS:-}" ]; then
 fi
 "$build/bench_policy" --members "${POLICY_MEMBERS:-10000}" --advisories "${POLICY_ADVISORIES:-100}"
 "$build/bench_log"
+# Release fan-out on PostgreSQL with one and two nodes, as ratios to SQLite;
+# says it is skipped unless FW_TEST_PG_URL names a database.
+"$build/bench_nodes" --members "${NODES_MEMBERS:-2000}"
 "$build/bench_trace" --members "${TRACE_MEMBERS:-10000}" --points "${TRACE_POINTS:-300}"

@@ -5,6 +5,7 @@
 #   url=$(scripts/pg-test-cluster.sh start)   # prints postgresql://forewarn@127.0.0.1:PORT/forewarn
 #   FW_TEST_PG_URL=$url make test
 #   scripts/pg-test-cluster.sh stop "$url"    # or: stop DIR
+#   scripts/pg-test-cluster.sh restart "$url" [fast|immediate]   # fault tests
 #
 # The cluster lives in a new directory under ${FW_PG_TMPDIR:-/tmp}, listens on
 # a free port of 127.0.0.1 (and a unix socket in that directory only) and
@@ -140,11 +141,29 @@ stop() {
 	echo "$me: stopped and removed $dir" >&2
 }
 
+# Restarts the server of a cluster (fault tests: clients must reconnect).
+# MODE is pg_ctl's shutdown mode: fast (default) or immediate (a crash).
+restart() {
+	[ $# -ge 1 ] || die "usage: $0 restart URL|DIR [fast|immediate]"
+	local dir user bin mode=${2:-fast}
+	dir=$(find_dir "$1")
+	user=""
+	[ "$(id -u)" -ne 0 ] || user=$(stat -c %U "$dir")
+	bin=$(cat "$dir/bin")
+	as_user "$user" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m "$mode" -w -t 60 restart >/dev/null ||
+		die "restart failed"
+	echo "$me: restarted $dir" >&2
+}
+
 case "${1:-}" in
 start) start ;;
+restart)
+	shift
+	restart "$@"
+	;;
 stop)
 	shift
 	stop "$@"
 	;;
-*) die "usage: $0 start | stop URL|DIR" ;;
+*) die "usage: $0 start | stop URL|DIR | restart URL|DIR [fast|immediate]" ;;
 esac

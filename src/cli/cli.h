@@ -87,6 +87,8 @@ int fw_cli_cmd_program(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_demo(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_log(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_trace(struct fw_cli *cli, int argc, char **argv);
+/* forewarn db copy: runs forewarnd db-copy (cmd_db.c) */
+int fw_cli_cmd_db(struct fw_cli *cli, int argc, char **argv);
 /* forewarn artifact capacity (cmd_trace.c) */
 int fw_cli_artifact_capacity(struct fw_cli *cli, int argc, char **argv);
 

@@ -23,6 +23,7 @@ static const struct fw_cli_cmd commands[] = {
 	{"program", fw_cli_cmd_program, "the program's public signing key and the server's URL"},
 	{"log", fw_cli_cmd_log, "the transparency log: checkpoint, proof, verify, audit"},
 	{"demo", fw_cli_cmd_demo, "the ToolShell story, narrated, on a simulated clock"},
+	{"db", fw_cli_cmd_db, "operator, on the server's host: copy a program from SQLite to PostgreSQL"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/time.h"
 #include "daemon/config.h"
+#include "daemon/dbcopy.h"
 #include "daemon/keys.h"
 #include "http/http.h"
 #include "release/release.h"
@@ -163,6 +164,8 @@ int main(int argc, char **argv)
 	enum fw_log_level lvl;
 	int status = 1;
 
+	if (argc > 1 && strcmp(argv[1], "db-copy") == 0) /* an operator's tool, not the server */
+		return fwd_dbcopy_main(argc - 1, argv + 1);
 	if (fwd_config_load(argc, argv, &cfg, &action) != FW_OK) {
 		fprintf(stderr, "forewarnd: %s\n", fw_err_detail());
 		return 2;

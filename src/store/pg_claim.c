@@ -62,8 +62,8 @@ static const char sql_claim[] =
 	"   SET node = EXCLUDED.node, expires_at = EXCLUDED.expires_at"
 	"   WHERE release_claims.node = EXCLUDED.node OR release_claims.expires_at <= " DB_NOW
 	"  RETURNING member_id, advisory_id, kind, version)"
-	" SELECT d.member_id, d.advisory_id, d.kind, d.version, d.release_at"
-	" FROM due d JOIN got g USING (member_id, advisory_id, kind, version)"
+	" SELECT d.member_id, d.advisory_id, d.kind, d.version, d.release_at, g.member_id IS NOT NULL"
+	" FROM due d LEFT JOIN got g USING (member_id, advisory_id, kind, version)"
 	" ORDER BY d.release_at, d.advisory_id, d.position, d.member_id";
 
 static const char sql_unclaim[] = "DELETE FROM release_claims WHERE node = $1 OR expires_at <= " DB_NOW;
@@ -71,37 +71,85 @@ static const char sql_unclaim[] = "DELETE FROM release_claims WHERE node = $1 OR
 static const char sql_claim_wait[] = "SELECT (MIN(expires_at) - " DB_NOW ")::bigint"
 				     " FROM release_claims WHERE node <> $1";
 
-static enum fw_err due_row(const PGresult *res, int row, void *out)
+/* A due row and whether this statement claimed it. */
+struct claim_row {
+	struct fw_due d;
+	bool claimed;
+};
+
+static enum fw_err claim_row(const PGresult *res, int row, void *out)
 {
-	struct fw_due *d = out;
+	struct claim_row *c = out;
 	enum fw_err r;
-	if ((r = pg_col_text(res, row, 0, d->member_id)) != FW_OK ||
-	    (r = pg_col_text(res, row, 1, d->advisory_id)) != FW_OK ||
-	    (r = pg_col_kind(res, row, 2, &d->kind)) != FW_OK ||
-	    (r = pg_col_int(res, row, 3, &d->version)) != FW_OK ||
-	    (r = pg_col_i64(res, row, 4, &d->release_at)) != FW_OK)
+	if ((r = pg_col_text(res, row, 0, c->d.member_id)) != FW_OK ||
+	    (r = pg_col_text(res, row, 1, c->d.advisory_id)) != FW_OK ||
+	    (r = pg_col_kind(res, row, 2, &c->d.kind)) != FW_OK ||
+	    (r = pg_col_int(res, row, 3, &c->d.version)) != FW_OK ||
+	    (r = pg_col_i64(res, row, 4, &c->d.release_at)) != FW_OK ||
+	    (r = pg_col_bool(res, row, 5, &c->claimed)) != FW_OK)
 		return r;
 	return FW_OK;
 }
+
+/* One claiming statement for up to max rows: appends what it claimed to
+ * out[*n …] (room up to cap); *due gets how many rows were due. */
+static enum fw_err claim_once(struct pg_store *q, struct pg_conn *c, int64_t now, size_t max, int lease_s,
+			      struct fw_due *out, size_t *n, size_t cap, size_t *due)
+{
+	struct pg_params p;
+	struct claim_row *rows = NULL;
+	size_t nrows = 0;
+	void *v = NULL;
+	enum fw_err r;
+	pg_params_init(&p, "release claim");
+	pg_i64(&p, 1, now);
+	pg_i64(&p, 2, (int64_t)max);
+	pg_text(&p, 3, q->node);
+	pg_i64(&p, 4, lease_s);
+	if ((r = fw_store_pg_collect(c, sql_claim, &p, claim_row, sizeof *rows, &v, &nrows)) != FW_OK)
+		return r;
+	rows = v;
+	for (size_t i = 0; i < nrows && *n < cap; i++)
+		if (rows[i].claimed)
+			out[(*n)++] = rows[i].d;
+	*due = nrows;
+	free(rows);
+	return FW_OK;
+}
+
+/* Rows another node claimed after this statement's snapshot are found due
+ * but not claimed (the ON CONFLICT arbiter): a new statement, with a new
+ * snapshot, sees those claims and picks other rows. */
+#define CLAIM_ATTEMPTS 4
 
 enum fw_err fw_store_pg_due_claim(struct fw_store *s, int64_t now, size_t max, int lease_s, struct fw_due **out,
 				  size_t *n)
 {
 	struct pg_store *q = (struct pg_store *)s;
 	struct pg_conn *c = NULL;
-	struct pg_params p;
+	struct fw_due *v = calloc(max, sizeof *v);
+	size_t have = 0;
 	enum fw_err r;
-	void *v = NULL;
+	if (!v)
+		return FW_ERR_NOMEM;
 	if ((r = fw_store_pg_acquire(s, &c)) != FW_OK)
-		return r;
-	pg_params_init(&p, "release claim");
-	pg_i64(&p, 1, now);
-	pg_i64(&p, 2, (int64_t)max);
-	pg_text(&p, 3, q->node);
-	pg_i64(&p, 4, lease_s);
-	if ((r = fw_store_pg_collect(c, sql_claim, &p, due_row, sizeof **out, &v, n)) == FW_OK)
-		*out = v;
-	if (getenv("FW_DEBUG_CLAIM")) fprintf(stderr, "claim %s: r=%d n=%zu\n", q->node, r, r == FW_OK ? *n : 0);
+		goto out;
+	for (int attempt = 0; attempt < CLAIM_ATTEMPTS && have < max; attempt++) {
+		size_t due = 0, want = max - have;
+		if ((r = claim_once(q, c, now, want, lease_s, v, &have, max, &due)) != FW_OK)
+			goto out;
+		if (due < want)
+			break; /* everything due was seen: nothing more to try */
+	}
+	if (have == 0) {
+		free(v);
+		v = NULL;
+	}
+	*out = v;
+	*n = have;
+	v = NULL;
+out:
+	free(v);
 	fw_store_pg_release(s, c);
 	return r;
 }
