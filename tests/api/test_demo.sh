@@ -21,7 +21,8 @@ check "the auditor's audit of the log passes" grep -q '^audit passed: [0-9]* ent
 check "the log's verifier key is shown" grep -qE 'log verifier key: .+\+[0-9a-f]{8}\+' "$TMP/demo.out"
 check "northwind is scored, not accused" grep -qE '^ +northwind +score .* not accused$' "$TMP/demo.out"
 # Its own server, by its data directory (other tests may run demos too).
-demo_dir=$(sed -n 's/.*(data in \(\/[^)]*\)).*/\1/p' "$TMP/demo.out" | head -n 1)
+demo_dir=$(sed -n 's/.*(data in \(\/[^)]*\)).*/\1/p' "$TMP/demo.out")
+demo_dir=${demo_dir%%$'\n'*} # the first one (no pipe into head: SIGPIPE under pipefail)
 check "it names its data directory" [ -n "$demo_dir" ]
 check "it stops its server" bash -c "! pgrep -f -- '--data $demo_dir/serve[r]' >/dev/null"
 check "it removes its data directory" [ ! -e "$demo_dir" ]

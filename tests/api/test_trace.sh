@@ -97,7 +97,7 @@ trace() { # out files…
 
 # One member's copy, re-indented and with its second half cut off.
 n=$(wc -l <"$TMP/m1.py")
-sed 's/^/    /' "$TMP/m1.py" | head -n $((n / 2)) >"$TMP/partial.py"
+head -n $((n / 2)) "$TMP/m1.py" | sed 's/^/    /' >"$TMP/partial.py" # head first: no SIGPIPE under pipefail
 trace "$TMP/t1.json" "$TMP/partial.py"
 check "trace of a re-indented half copy: 200" status_is 200
 check "it names m1 and nobody else" jq -e '[.accused[].member] == ["m1"]' "$TMP/t1.json"
