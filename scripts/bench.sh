@@ -13,3 +13,8 @@ fi
 # says it is skipped unless FW_TEST_PG_URL names a database.
 "$build/bench_nodes" --members "${NODES_MEMBERS:-2000}"
 "$build/bench_trace" --members "${TRACE_MEMBERS:-10000}" --points "${TRACE_POINTS:-300}"
+# Tracing at the size: 100,000 recipients x 2,000 points (< 1 s).
+"$build/bench_trace" --members 100000 --points 2000
+# The attribution table by simulation (a quick subset, ~1 minute);
+# TRACE_SIM=--full for the whole table (c = 2..8, several minutes).
+"$build/bench_trace_sim" ${TRACE_SIM:-}

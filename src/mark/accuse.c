@@ -99,6 +99,26 @@ double mark_threshold(const struct mark_term *terms, size_t n, double L, double 
 	return (K + L) / lam;
 }
 
+enum fw_err fw_mark_threshold(const double *p, size_t k, size_t n, double epsilon, double *z)
+{
+	struct mark_term *terms = NULL;
+	if (!z || (!p && k) || n == 0 || n > FW_MARK_MAX_MEMBERS || !(epsilon > 0.0 && epsilon < 1.0))
+		return fw_err_set(FW_ERR_INVALID, "threshold: bad biases, members or epsilon");
+	if (k > (size_t)FW_MARK_MAX_LEAKS * FW_MARK_MAX_POINTS)
+		return fw_err_set(FW_ERR_TOO_LARGE, "threshold: more than %d points",
+				  FW_MARK_MAX_LEAKS * FW_MARK_MAX_POINTS);
+	for (size_t i = 0; i < k; i++)
+		if (!(p[i] > 0.0 && p[i] < 1.0))
+			return fw_err_set(FW_ERR_INVALID, "threshold: bias %zu is not in (0, 1)", i);
+	if (k && !(terms = malloc(k * sizeof *terms)))
+		return FW_ERR_NOMEM;
+	for (size_t i = 0; i < k; i++)
+		mark_term_init(&terms[i], p[i]);
+	*z = mark_threshold(terms, k, log((double)n) - log(epsilon), NULL);
+	free(terms);
+	return FW_OK;
+}
+
 /* min over λ ≥ 0 of K(λ) − λs, solving K'(λ) = s (K' increases from 0). */
 static double log_pvalue_exact(const struct mark_term *terms, size_t n, double s, double lam0)
 {
@@ -135,11 +155,18 @@ static double log_pvalue_exact(const struct mark_term *terms, size_t n, double s
 
 /* --- per leak and per set of leaks ------------------------------------------- */
 
+/* A point read, as the scoring loop needs it: a member holds the symbol
+ * read iff its draw d at point idx has (d − lo) mod 2¹⁶ < w (w ≤ 2¹⁶ − 1, as
+ * every symbol has at least one unit). Eight bytes, so that a 4,096-point
+ * leak's table stays in the L1 cache with the member's draws. */
+struct read_point {
+	uint16_t idx, lo, w, pad;
+};
+
 struct leak_points {
 	size_t nread;
-	size_t span;    /* last read index + 1: how many uniforms to derive */
-	uint32_t *idx;  /* [nread] */
-	double *lo, *hi; /* [nread]: a member holds the symbol read iff lo ≤ u < hi */
+	size_t span;    /* last read index + 1: how many draws to derive */
+	struct read_point *pt; /* [nread] */
 	double *val;    /* [2·nread]: the score without, with the symbol */
 	struct mark_term *terms;
 };
@@ -154,9 +181,7 @@ struct mask_info {
 
 static void leak_points_free(struct leak_points *lp)
 {
-	free(lp->idx);
-	free(lp->lo);
-	free(lp->hi);
+	free(lp->pt);
 	free(lp->val);
 	free(lp->terms);
 }
@@ -168,12 +193,10 @@ static enum fw_err leak_points_init(const struct fw_mark_leak *L, struct leak_po
 	size_t m = c->m, k = 0;
 
 	memset(lp, 0, sizeof *lp);
-	lp->idx = malloc(m * sizeof *lp->idx);
-	lp->lo = malloc(m * sizeof *lp->lo);
-	lp->hi = malloc(m * sizeof *lp->hi);
+	lp->pt = malloc(m * sizeof *lp->pt);
 	lp->val = malloc(2 * m * sizeof *lp->val);
 	lp->terms = malloc(m * sizeof *lp->terms);
-	if (!lp->idx || !lp->lo || !lp->hi || !lp->val || !lp->terms)
+	if (!lp->pt || !lp->val || !lp->terms)
 		return FW_ERR_NOMEM;
 	for (size_t i = 0; i < m; i++) {
 		if (rd->status[i] != FW_MARK_READ)
@@ -182,10 +205,12 @@ static enum fw_err leak_points_init(const struct fw_mark_leak *L, struct leak_po
 		if (y >= c->q[i])
 			return fw_err_set(FW_ERR_INVALID, "symbol %u read at point %zu (q = %u)", y, i,
 					  c->q[i]);
-		const double *cum = c->cum + i * FW_MARK_MAX_ALTERNATIVES;
-		lp->idx[k] = (uint32_t)i;
-		lp->lo[k] = y ? cum[y - 1] : 0.0;
-		lp->hi[k] = cum[y];
+		const uint32_t *cut = c->cut + i * FW_MARK_MAX_ALTERNATIVES;
+		uint32_t lo = y ? cut[y - 1] : 0;
+		lp->pt[k].idx = (uint16_t)i; /* m ≤ FW_MARK_MAX_POINTS ≤ 2¹⁶ */
+		lp->pt[k].lo = (uint16_t)lo;
+		lp->pt[k].w = (uint16_t)(cut[y] - lo);
+		lp->pt[k].pad = 0;
 		mark_term_init(&lp->terms[k], mark_code_p(c, i, y));
 		lp->val[2 * k] = lp->terms[k].lo;
 		lp->val[2 * k + 1] = lp->terms[k].hi;
@@ -315,9 +340,14 @@ out:
 	return r;
 }
 
+static inline size_t holds(const struct read_point *p, const uint8_t *d)
+{
+	return (size_t)(((mark_draw_at(d, p->idx) - p->lo) & 0xffffu) < p->w);
+}
+
 /* The member's summed score over the leaks it received. */
 static enum fw_err score_member(const struct fw_mark_leak *leaks, const struct leak_points *lps,
-				size_t nleaks, struct fw_mark_verdict *v, uint8_t *ubuf)
+				size_t nleaks, struct fw_mark_verdict *v, uint8_t *dbuf)
 {
 	double s = 0.0;
 	enum fw_err r;
@@ -325,25 +355,24 @@ static enum fw_err score_member(const struct fw_mark_leak *leaks, const struct l
 		const struct leak_points *lp = &lps[l];
 		if (!(v->leaks & (1u << l)) || lp->nread == 0)
 			continue;
-		if ((r = mark_member_uniforms(leaks[l].code, v->member_id, ubuf, lp->span)) != FW_OK)
+		if ((r = mark_member_draws(leaks[l].code, v->member_id, dbuf, lp->span)) != FW_OK)
 			return r;
 		/* Branch-free (whether a member holds a symbol is a coin flip the
-		 * CPU cannot predict) and two sums, to halve the add latency chain. */
-		double s0 = 0.0, s1 = 0.0;
+		 * CPU cannot predict) and four sums, to cut the add latency chain.
+		 * The order is fixed, so the score does not depend on threads. */
+		const struct read_point *pt = lp->pt;
+		const double *val = lp->val;
+		double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
 		size_t k = 0;
-		for (; k + 1 < lp->nread; k += 2) {
-			double u0 = mark_uniform_from(ubuf + 8 * (size_t)lp->idx[k]);
-			double u1 = mark_uniform_from(ubuf + 8 * (size_t)lp->idx[k + 1]);
-			int h0 = (u0 >= lp->lo[k]) & (u0 < lp->hi[k]);
-			int h1 = (u1 >= lp->lo[k + 1]) & (u1 < lp->hi[k + 1]);
-			s0 += lp->val[2 * k + (size_t)h0];
-			s1 += lp->val[2 * k + 2 + (size_t)h1];
+		for (; k + 3 < lp->nread; k += 4) {
+			s0 += val[2 * k + holds(&pt[k], dbuf)];
+			s1 += val[2 * k + 2 + holds(&pt[k + 1], dbuf)];
+			s2 += val[2 * k + 4 + holds(&pt[k + 2], dbuf)];
+			s3 += val[2 * k + 6 + holds(&pt[k + 3], dbuf)];
 		}
-		if (k < lp->nread) {
-			double u = mark_uniform_from(ubuf + 8 * (size_t)lp->idx[k]);
-			s0 += lp->val[2 * k + (size_t)((u >= lp->lo[k]) & (u < lp->hi[k]))];
-		}
-		s += s0 + s1;
+		for (; k < lp->nread; k++)
+			s0 += val[2 * k + holds(&pt[k], dbuf)];
+		s += (s0 + s1) + (s2 + s3);
 	}
 	v->score = s;
 	return FW_OK;
@@ -365,7 +394,7 @@ struct worker {
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	uint8_t *ubuf = malloc(8 * w->maxm);
+	uint8_t *ubuf = malloc(MARK_DRAW_BYTES * w->maxm);
 	w->r = FW_OK;
 	if (!ubuf) {
 		w->r = FW_ERR_NOMEM;
@@ -380,7 +409,7 @@ static void *work(void *arg)
 		v->accused = isfinite(q->Z) && v->score >= q->Z;
 		v->log_pvalue = log_pvalue_grid(q, v->score);
 	}
-	fw_crypto_wipe(ubuf, 8 * w->maxm); /* members' symbols are secret */
+	fw_crypto_wipe(ubuf, MARK_DRAW_BYTES * w->maxm); /* members' symbols are secret */
 	free(ubuf);
 	return NULL;
 }

@@ -2,14 +2,18 @@
  * symbol per point, both from the keyed PRF (docs/tracing.md).
  *
  * Biases of point i come from the uniform stream
- *   fw_crypto_prf(key, "forewarn/mark/bias/v1",
+ *   fw_crypto_prf(key, "forewarn/mark/bias/v2",
  *                 u32(|version|) ‖ version ‖ u32 c ‖ u32 bias ‖ u32 i ‖ u32 q_i ‖ u64 block)
- * so each point is independent of how many draws the others took. Member j's
- * symbols are one PRF output of 8m bytes,
- *   fw_crypto_prf(key, "forewarn/mark/symbol/v1",
+ * so each point is independent of how many draws the others took; the drawn
+ * distribution is then rounded to multiples of 2⁻¹⁶ (every symbol keeps at
+ * least 2⁻¹⁶), and the rounded biases are the code's biases everywhere.
+ * Member j's symbols are one PRF output of 2m bytes,
+ *   fw_crypto_prf(key, "forewarn/mark/symbol/v2",
  *                 u32(|version|) ‖ version ‖ u32(|member|) ‖ member),
- * read as m uniforms u_i; the symbol is the first a with u_i < P_i[≤ a].
- * Integers are little-endian. Uniforms have 53 random bits. */
+ * read as m little-endian 16-bit draws d_i; the symbol is the first a with
+ * d_i < 2¹⁶·P_i[≤ a]. As the biases are multiples of 2⁻¹⁶, a uniform 16-bit
+ * draw gives each symbol with exactly its bias. Integers are little-endian;
+ * the bias stream's uniforms have 53 random bits. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +24,8 @@
 
 #define DIRICHLET_TRIES 10000
 
-static const char ctx_bias[] = "forewarn/mark/bias/v1";
-static const char ctx_symbol[] = "forewarn/mark/symbol/v1";
+static const char ctx_bias[] = "forewarn/mark/bias/v2";
+static const char ctx_symbol[] = "forewarn/mark/symbol/v2";
 
 /* --- the uniform stream -------------------------------------------------- */
 
@@ -295,6 +299,25 @@ static bool id_ok(const char *s)
 	return s && s[0] && strnlen(s, FW_MARK_MAX_ID_BYTES) < FW_MARK_MAX_ID_BYTES;
 }
 
+/* The distribution p[0..q) rounded to multiples of 2⁻¹⁶, as cumulative
+ * counts: the cumulative sums rounded to nearest (floor(x + 1/2), exact in
+ * IEEE-754), then kept strictly increasing so that every symbol has at
+ * least one unit; the last is MARK_ONE. */
+static void quantise(const double *p, unsigned q, uint32_t *cut)
+{
+	double acc = 0.0;
+	uint32_t prev = 0;
+	for (unsigned a = 0; a + 1 < q; a++) {
+		acc += p[a];
+		double v = floor(acc * (double)MARK_ONE + 0.5);
+		uint32_t lo = prev + 1, hi = MARK_ONE - (q - 1 - a);
+		uint32_t k = v <= (double)lo ? lo : v >= (double)hi ? hi : (uint32_t)v;
+		cut[a] = k;
+		prev = k;
+	}
+	cut[q - 1] = MARK_ONE;
+}
+
 static void point_biases(struct fw_mark_code *c, size_t i, const struct gl_table *gl)
 {
 	uint8_t in[MARK_RNG_IN_BYTES];
@@ -324,12 +347,7 @@ static void point_biases(struct fw_mark_code *c, size_t i, const struct gl_table
 		dirichlet_half(&r, q, 1.0 / (300.0 * c->prm.c), p);
 	}
 	mark_rng_wipe(&r);
-	double *cum = c->cum + i * FW_MARK_MAX_ALTERNATIVES, acc = 0.0;
-	for (unsigned a = 0; a < q; a++) {
-		acc += p[a];
-		cum[a] = acc;
-	}
-	cum[q - 1] = 1.0;
+	quantise(p, q, c->cut + i * FW_MARK_MAX_ALTERNATIVES);
 }
 
 enum fw_err fw_mark_code_new(const uint8_t key[FW_MARK_KEY_BYTES], const char *version,
@@ -353,7 +371,7 @@ enum fw_err fw_mark_code_new(const uint8_t key[FW_MARK_KEY_BYTES], const char *v
 		if (q[i] < 2 || q[i] > FW_MARK_MAX_ALTERNATIVES)
 			return fw_err_set(FW_ERR_INVALID, "point %zu has %u alternatives", i, q[i]);
 	if (!(c = calloc(1, sizeof *c)) || !(c->q = malloc(m)) ||
-	    !(c->cum = calloc(m * FW_MARK_MAX_ALTERNATIVES, sizeof *c->cum))) {
+	    !(c->cut = calloc(m * FW_MARK_MAX_ALTERNATIVES, sizeof *c->cut))) {
 		r = FW_ERR_NOMEM;
 		goto out;
 	}
@@ -379,10 +397,10 @@ void fw_mark_code_free(struct fw_mark_code *c)
 	if (!c)
 		return;
 	fw_crypto_wipe(c->key, sizeof c->key);
-	if (c->cum)
-		fw_crypto_wipe(c->cum, c->m * FW_MARK_MAX_ALTERNATIVES * sizeof *c->cum);
+	if (c->cut)
+		fw_crypto_wipe(c->cut, c->m * FW_MARK_MAX_ALTERNATIVES * sizeof *c->cut);
 	free(c->q);
-	free(c->cum);
+	free(c->cut);
 	free(c);
 }
 
@@ -398,8 +416,8 @@ unsigned fw_mark_code_q(const struct fw_mark_code *c, size_t i)
 
 double mark_code_p(const struct fw_mark_code *c, size_t i, unsigned a)
 {
-	const double *cum = c->cum + i * FW_MARK_MAX_ALTERNATIVES;
-	return a == 0 ? cum[0] : cum[a] - cum[a - 1];
+	const uint32_t *cut = c->cut + i * FW_MARK_MAX_ALTERNATIVES;
+	return (double)(a == 0 ? cut[0] : cut[a] - cut[a - 1]) / (double)MARK_ONE;
 }
 
 double fw_mark_code_bias(const struct fw_mark_code *c, size_t i, unsigned a)
@@ -411,8 +429,8 @@ double fw_mark_code_bias(const struct fw_mark_code *c, size_t i, unsigned a)
 
 void fw_mark_code_digest(const struct fw_mark_code *c, uint8_t out[32])
 {
-	static const char tag[] = "forewarn-mark-code-v1";
-	size_t n = sizeof tag + 16 + c->m * (1 + 8 * FW_MARK_MAX_ALTERNATIVES);
+	static const char tag[] = "forewarn-mark-code-v2";
+	size_t n = sizeof tag + 16 + c->m * (1 + 4 * FW_MARK_MAX_ALTERNATIVES);
 	uint8_t *b = calloc(n, 1);
 	if (!b) { /* a digest that can never match a stored one */
 		memset(out, 0, 32);
@@ -428,11 +446,8 @@ void fw_mark_code_digest(const struct fw_mark_code *c, uint8_t out[32])
 	for (size_t i = 0; i < c->m; i++) {
 		b[o++] = c->q[i];
 		for (unsigned a = 0; a < c->q[i]; a++) {
-			uint64_t bits;
-			double v = c->cum[i * FW_MARK_MAX_ALTERNATIVES + a];
-			memcpy(&bits, &v, sizeof bits);
-			put_u64(b + o, bits);
-			o += 8;
+			put_u32(b + o, c->cut[i * FW_MARK_MAX_ALTERNATIVES + a]);
+			o += 4;
 		}
 	}
 	fw_crypto_sha256(b, o, out);
@@ -449,40 +464,40 @@ static size_t symbol_input(const struct fw_mark_code *c, const char *member_id, 
 	return n + put_id(in + n, member_id);
 }
 
-enum fw_err mark_member_uniforms(const struct fw_mark_code *c, const char *member_id,
-				 uint8_t *bytes, size_t m)
+enum fw_err mark_member_draws(const struct fw_mark_code *c, const char *member_id,
+			      uint8_t *bytes, size_t m)
 {
 	uint8_t in[MARK_RNG_IN_BYTES];
 	if (!id_ok(member_id))
 		return fw_err_set(FW_ERR_INVALID, "a member id is 1..%d bytes",
 				  FW_MARK_MAX_ID_BYTES - 1);
 	size_t n = symbol_input(c, member_id, in);
-	return fw_crypto_prf(c->key, ctx_symbol, in, n, bytes, 8 * m);
+	return fw_crypto_prf(c->key, ctx_symbol, in, n, bytes, MARK_DRAW_BYTES * m);
 }
 
 enum fw_err fw_mark_member_symbols(const struct fw_mark_code *c, const char *member_id,
 				   uint8_t *sym, size_t m)
 {
-	uint8_t *u = NULL;
+	uint8_t *d = NULL;
 	enum fw_err r;
 
 	if (!c || !sym || m != c->m)
 		return FW_ERR_INVALID;
-	if (!(u = malloc(8 * m)))
+	if (!(d = malloc(MARK_DRAW_BYTES * m)))
 		return FW_ERR_NOMEM;
-	if ((r = mark_member_uniforms(c, member_id, u, m)) != FW_OK)
+	if ((r = mark_member_draws(c, member_id, d, m)) != FW_OK)
 		goto out;
 	for (size_t i = 0; i < m; i++) {
-		double x = mark_uniform_from(u + 8 * i);
-		const double *cum = c->cum + i * FW_MARK_MAX_ALTERNATIVES;
+		uint32_t x = mark_draw_at(d, i);
+		const uint32_t *cut = c->cut + i * FW_MARK_MAX_ALTERNATIVES;
 		unsigned a = 0;
-		while (a + 1 < c->q[i] && !(x < cum[a]))
+		while (a + 1 < c->q[i] && !(x < cut[a]))
 			a++;
 		sym[i] = (uint8_t)a;
 	}
 out:
-	fw_crypto_wipe(u, 8 * m);
-	free(u);
+	fw_crypto_wipe(d, MARK_DRAW_BYTES * m);
+	free(d);
 	return r;
 }
 

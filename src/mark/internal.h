@@ -3,7 +3,6 @@
 #ifndef FW_MARK_INTERNAL_H
 #define FW_MARK_INTERNAL_H
 
-#include <endian.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,10 +74,16 @@ struct fw_mark_code {
 	struct fw_mark_params prm;
 	size_t m;
 	uint8_t *q;
-	/* cum[i * FW_MARK_MAX_ALTERNATIVES + a] = P[symbol ≤ a] at point i; the
-	 * last is exactly 1. A member's symbol is the first a with u < cum. */
-	double *cum;
+	/* cut[i * FW_MARK_MAX_ALTERNATIVES + a] = 2¹⁶·P[symbol ≤ a] at point i:
+	 * the biases are multiples of 2⁻¹⁶, every symbol has at least one unit,
+	 * the last cut is exactly MARK_ONE. A member's symbol at i is the first a
+	 * with d < cut, d the member's 16-bit draw at i. */
+	uint32_t *cut;
 };
+
+#define MARK_DRAW_BITS 16
+#define MARK_ONE (1u << MARK_DRAW_BITS)
+#define MARK_DRAW_BYTES 2 /* PRF bytes per point and member */
 
 /* A deterministic stream of uniforms from the keyed PRF (code.c):
  * block b of the stream is fw_crypto_prf(key, ctx, in ‖ u64le(b), 512 bytes). */
@@ -102,18 +107,17 @@ void mark_rng_wipe(struct mark_rng *r);
 uint64_t mark_rng_u64(struct mark_rng *r);
 /* Uniform on (0, 1): (k + 1/2)·2⁻⁵³ for 53 bits k of the stream. */
 double mark_rng_uniform(struct mark_rng *r);
-static inline double mark_uniform_from(const uint8_t b[8])
-{
-	uint64_t v;
-	memcpy(&v, b, sizeof v);
-	return ((double)(le64toh(v) >> 11) + 0.5) * 0x1p-53;
-}
 /* Uniform integer in [0, n), n ≥ 1 (rejection; no modulo bias). */
 uint32_t mark_rng_below(struct mark_rng *r, uint32_t n);
 
-/* The 8·m bytes behind a member's m uniforms (code.c has the derivation). */
-enum fw_err mark_member_uniforms(const struct fw_mark_code *c, const char *member_id,
-				 uint8_t *bytes, size_t m) FW_WUR;
+/* The 2·m bytes behind a member's first m draws (code.c has the
+ * derivation); draw i is the little-endian u16 at bytes 2i, 2i+1. */
+enum fw_err mark_member_draws(const struct fw_mark_code *c, const char *member_id,
+			      uint8_t *bytes, size_t m) FW_WUR;
+static inline uint32_t mark_draw_at(const uint8_t *bytes, size_t i)
+{
+	return (uint32_t)bytes[2 * i] | (uint32_t)bytes[2 * i + 1] << 8;
+}
 
 /* The bias of the symbol at (i, a). */
 double mark_code_p(const struct fw_mark_code *c, size_t i, unsigned a);

@@ -137,9 +137,12 @@ enum fw_err fw_mark_code_new(const uint8_t key[FW_MARK_KEY_BYTES], const char *v
 void fw_mark_code_free(struct fw_mark_code *c); /* NULL is a no-op */
 size_t fw_mark_code_npoints(const struct fw_mark_code *c);
 unsigned fw_mark_code_q(const struct fw_mark_code *c, size_t i);
-/* p_i(a): the probability that a member's copy shows alternative a at i. */
+/* p_i(a): the probability that a member's copy shows alternative a at i.
+ * Biases are multiples of 2⁻¹⁶ (the drawn distribution rounded; every
+ * alternative keeps at least 2⁻¹⁶), so that 16 PRF bits per point give each
+ * symbol with exactly its bias (docs/tracing.md). */
 double fw_mark_code_bias(const struct fw_mark_code *c, size_t i, unsigned a);
-/* SHA-256 of the parameters and the biases' IEEE-754 bytes. Store it at
+/* SHA-256 of the parameters and the biases (as 2¹⁶·cumulative sums). Store it at
  * release; a trace years later checks it to prove the biases were re-derived
  * bit for bit (the sampling uses libm's log; see docs/tracing.md). */
 void fw_mark_code_digest(const struct fw_mark_code *c, uint8_t out[32]);
@@ -240,6 +243,15 @@ struct fw_mark_trace {
 enum fw_err fw_mark_accuse(const struct fw_mark_leak *leaks, size_t nleaks, double epsilon,
 			   unsigned threads, struct fw_mark_trace *out) FW_WUR;
 void fw_mark_trace_cleanup(struct fw_mark_trace *t);
+
+/* The threshold Z that fw_mark_accuse sets for a leak whose k points read
+ * show symbols of biases p[0..k) (each in (0, 1); fw_mark_code_bias of the
+ * symbol read), among n members at ε; INFINITY when k = 0 (and, in effect,
+ * when too few points are read). For simulations (bench/bench_trace_sim.c)
+ * that score only the colluders: an innocent member's score is independent
+ * of the leak, so Z needs nothing else. k ≤ FW_MARK_MAX_LEAKS·FW_MARK_MAX_POINTS. */
+enum fw_err fw_mark_threshold(const double *p, size_t k, size_t n, double epsilon,
+			      double *z) FW_WUR;
 
 /* --- attacks and capacity ----------------------------------------------- */
 enum fw_mark_attack {

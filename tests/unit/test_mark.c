@@ -1,6 +1,10 @@
-/* Unit tests of src/mark: the template language, deterministic copies,
- * extraction from transformed and mixed copies, accusation (single leaker,
- * colluders, the false-accusation bound by Monte Carlo), capacity. */
+/* Unit tests of src/mark: the template language, the PRF and the frozen
+ * code derivation (known answers), an innocent score's per-point moments,
+ * deterministic copies, extraction from transformed, partial and mixed
+ * copies (every unread point an erasure), accusation (single leaker,
+ * collusion on a PoC-sized template among 1,000 recipients under the six
+ * attacks, the false-accusation bound by Monte Carlo), capacity. All seeds,
+ * keys and ids are fixed; statistical tolerances are stated per test. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -189,6 +193,8 @@ static size_t check_reads(const struct fw_mark_reading *rd, const uint8_t *want)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < rd->m; i++) {
+		/* anything not read is one of the erasure kinds */
+		assert_true(rd->status[i] < FW_MARK_STATUS_COUNT);
 		if (rd->status[i] != FW_MARK_READ)
 			continue;
 		if (rd->symbol[i] != want[i])
@@ -617,9 +623,11 @@ static void test_discrete_biases(void **state)
 		size_t seen[3] = {0};
 		assert_int_equal(fw_mark_code_new(key1, "v", q, 400, &prm, &c), FW_OK);
 		for (size_t i = 0; i < 400; i++) {
+			/* biases are rounded to multiples of 2⁻¹⁶ */
 			double p = fw_mark_code_bias(c, i, 0);
+			assert_true(p * 65536.0 == floor(p * 65536.0));
 			size_t j = 0;
-			while (j < cases[k].n && fabs(p - cases[k].p[j]) > 1e-15)
+			while (j < cases[k].n && fabs(p - cases[k].p[j]) > 0x1p-17)
 				j++;
 			assert_true(j < cases[k].n);
 			seen[j]++;
@@ -630,28 +638,42 @@ static void test_discrete_biases(void **state)
 			assert_true(fabs((double)seen[j] / 400 - 1.0 / cases[k].n) < 0.1);
 		fw_mark_code_free(c);
 	}
-	/* Known answer for a member's symbols where no libm is involved (p = 1/2),
-	 * from the same independent implementation as PRF_KAT. */
+	/* Known answers for a member's symbols where no libm is involved (p = 1/2;
+	 * uniform q-ary points), from the same independent implementation as
+	 * PRF_KAT: draw i is the little-endian u16 at bytes 2i of
+	 * PRF(key, "forewarn/mark/symbol/v2", u32 3 ‖ "kat" ‖ u32 5 ‖ "alice").
+	 * The derivation is frozen: these must never change. */
 	unsigned qk[24];
 	for (int i = 0; i < 24; i++)
 		qk[i] = 2;
 	struct fw_mark_params one = {1, FW_MARK_BIAS_DISCRETE};
 	struct fw_mark_code *kc = NULL;
 	uint8_t ks[24];
-	static const uint8_t kat[24] = {1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 1,
-					0, 1, 1, 1, 0, 1, 0, 1, 1, 0, 0, 0};
+	static const uint8_t kat[24] = {0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+					0, 1, 1, 0, 1, 1, 1, 1, 0, 1, 0, 1};
 	assert_int_equal(fw_mark_code_new(key1, "kat", qk, 24, &one, &kc), FW_OK);
+	assert_true(fw_mark_code_bias(kc, 0, 0) == 0.5);
 	symbols(kc, "alice", ks);
 	assert_memory_equal(ks, kat, 24);
 	fw_mark_code_free(kc);
+	unsigned qq[12];
+	for (int i = 0; i < 12; i++)
+		qq[i] = 3 + (unsigned)(i % 3);
+	static const uint8_t katq[12] = {1, 3, 4, 1, 3, 4, 1, 1, 4, 1, 2, 1};
+	assert_int_equal(fw_mark_code_new(key1, "kat-q", qq, 12, &one, &kc), FW_OK);
+	symbols(kc, "alice", ks);
+	assert_memory_equal(ks, katq, 12);
+	fw_mark_code_free(kc);
 
-	/* q > 2 with c ≤ 2: uniform */
+	/* q > 2 with c ≤ 2: uniform, rounded to 2⁻¹⁶ (1/3 → 21845, 21846, 21845) */
 	unsigned q3[] = {3, 5};
 	struct fw_mark_params prm = {1, FW_MARK_BIAS_DISCRETE};
 	struct fw_mark_code *c = NULL;
 	assert_int_equal(fw_mark_code_new(key1, "v", q3, 2, &prm, &c), FW_OK);
-	assert_true(fabs(fw_mark_code_bias(c, 0, 2) - 1.0 / 3) < 1e-15);
-	assert_true(fabs(fw_mark_code_bias(c, 1, 4) - 0.2) < 1e-15);
+	assert_true(fw_mark_code_bias(c, 0, 0) == 21845.0 / 65536);
+	assert_true(fw_mark_code_bias(c, 0, 1) == 21846.0 / 65536);
+	assert_true(fw_mark_code_bias(c, 0, 2) == 21845.0 / 65536);
+	assert_true(fabs(fw_mark_code_bias(c, 1, 4) - 0.2) <= 0x1p-16);
 	fw_mark_code_free(c);
 }
 
@@ -699,6 +721,82 @@ static void test_symbols_follow_biases(void **state)
 			assert_true(fabs(var - 1.0) < 0.1);
 		}
 	}
+	fw_mark_code_free(c);
+}
+
+static void test_innocent_score_moments(void **state)
+{
+	(void)state;
+	/* Per point, an innocent member's score U has mean 0 and variance 1,
+	 * whatever the symbol read: 300 points (q = 2..4, arcsine biases, c = 4),
+	 * 4,000 members, the symbol read at each point drawn independently of
+	 * them (an outsider's). Per point, the empirical mean μ and variance v
+	 * of U over the members are standardised with their exact standard
+	 * errors (√(1/N) and √((E[U⁴] − 1)/N)); fixed key and ids, so the test is
+	 * deterministic. Tolerances: every |z| < 6, and the mean of z² over the
+	 * points within 1 ± 0.35 for the means (about 4 standard errors) and
+	 * 1 ± 0.5 for the variances (U² is skewed when p is small). Then the
+	 * same through fw_mark_accuse: the members' total scores S over the 300
+	 * points have S/√300 with mean within 5/√N of 0 and variance within 0.1
+	 * of 1 (about 4.5 standard errors). */
+	enum { M = 300, N = 4000 };
+	unsigned q[M];
+	for (int i = 0; i < M; i++)
+		q[i] = 2 + (unsigned)(i % 3);
+	struct fw_mark_params prm;
+	fw_mark_params_init(&prm);
+	struct fw_mark_code *c = NULL;
+	assert_int_equal(fw_mark_code_new(key1, "moments", q, M, &prm, &c), FW_OK);
+	struct fw_mark_reading rd;
+	assert_int_equal(fw_mark_reading_init(&rd, M), FW_OK);
+	symbols(c, "outsider", rd.symbol);
+	memset(rd.status, FW_MARK_READ, M);
+	static double sum[M], sum2[M];
+	memset(sum, 0, sizeof sum);
+	memset(sum2, 0, sizeof sum2);
+	char **ids = member_ids(N, "innocent");
+	uint8_t s[M];
+	for (int j = 0; j < N; j++) {
+		symbols(c, ids[j], s);
+		for (int i = 0; i < M; i++) {
+			double p = fw_mark_code_bias(c, (size_t)i, rd.symbol[i]);
+			double u = s[i] == rd.symbol[i] ? sqrt((1 - p) / p) : -sqrt(p / (1 - p));
+			sum[i] += u;
+			sum2[i] += u * u;
+		}
+	}
+	double zm2 = 0.0, zv2 = 0.0, zmax = 0.0;
+	for (int i = 0; i < M; i++) {
+		double p = fw_mark_code_bias(c, (size_t)i, rd.symbol[i]);
+		double mean = sum[i] / N, var = sum2[i] / N - mean * mean;
+		double u4 = (1 - p) * (1 - p) / p + p * p / (1 - p); /* E[U⁴] */
+		double zm = mean * sqrt((double)N), zv = (var - 1.0) / sqrt((u4 - 1.0) / N);
+		zm2 += zm * zm / M;
+		zv2 += zv * zv / M;
+		zmax = fmax(zmax, fmax(fabs(zm), fabs(zv)));
+	}
+	print_message("per point: mean z² %.3f (means), %.3f (variances), max |z| %.2f\n", zm2, zv2,
+		      zmax);
+	assert_true(zmax < 6.0);
+	assert_true(fabs(zm2 - 1.0) < 0.35);
+	assert_true(fabs(zv2 - 1.0) < 0.5);
+
+	struct fw_mark_leak lk = {c, &rd, (const char *const *)ids, N};
+	struct fw_mark_trace tr;
+	assert_int_equal(fw_mark_accuse(&lk, 1, 1e-6, 2, &tr), FW_OK);
+	assert_int_equal(tr.naccused, 0);
+	double m1 = 0.0, m2 = 0.0;
+	for (size_t k = 0; k < tr.n; k++) {
+		double x = tr.verdict[k].score / sqrt((double)M);
+		m1 += x / N;
+		m2 += x * x / N;
+	}
+	print_message("whole score / sqrt(m): mean %.4f variance %.4f\n", m1, m2 - m1 * m1);
+	assert_true(fabs(m1) < 5.0 / sqrt((double)N));
+	assert_true(fabs(m2 - m1 * m1 - 1.0) < 0.1);
+	fw_mark_trace_cleanup(&tr);
+	fw_mark_reading_cleanup(&rd);
+	free_ids(ids, N);
 	fw_mark_code_free(c);
 }
 
@@ -1042,6 +1140,103 @@ static void test_extract_unreadable(void **state)
 	fw_mark_template_free(t);
 }
 
+/* Collapses every whitespace run to one space, then wraps greedily at
+ * `width` columns with CRLF line endings and a four-space indent (prose
+ * pasted into a mail or a forum post). */
+static char *rewrap(const char *s, size_t width)
+{
+	struct fw_buf b;
+	fw_buf_init(&b, MAX_COPY);
+	size_t col = 0;
+	for (const char *p = s; *p;) {
+		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+			p++;
+		size_t n = strcspn(p, " \n\t\r");
+		if (!n)
+			break;
+		if (col && col + 1 + n > width) {
+			assert_int_equal(fw_buf_puts(&b, "\r\n"), FW_OK);
+			col = 0;
+		}
+		assert_int_equal(fw_buf_puts(&b, col ? " " : "    "), FW_OK);
+		assert_int_equal(fw_buf_append(&b, p, n), FW_OK);
+		col += n + 1;
+		p += n;
+	}
+	char *out = fw_buf_steal(&b);
+	assert_non_null(out);
+	return out;
+}
+
+static const char prose[] =
+	"Summary\n\n"
+	"The {{ flaw | bug | defect }} in frob_parse() lets a remote, {{ unauthenticated | "
+	"anonymous }} attacker {{ overwrite | clobber }} heap metadata by sending a request whose "
+	"length field exceeds the {{ buffer | allocation }} size. Exploitation {{ requires | "
+	"needs }} no user interaction; a working proof of concept is {{ attached | enclosed | "
+	"included }}.\n\n"
+	"{{ Vendors | Maintainers }} should {{ apply | install }} the fix before the embargo "
+	"ends on {{ 2025-08-01 | 1 August 2025 }}, and {{ must not | should not }} share this "
+	"text {{ outside | beyond }} their security team.\n";
+
+static void test_extract_prose_and_combined(void **state)
+{
+	(void)state;
+	/* Prose re-wrapped at another width (30 and 55 columns), indented, with
+	 * CRLF: every point is read, correctly. */
+	struct fw_mark_template *t = parse_ok(prose);
+	size_t m = fw_mark_template_npoints(t);
+	assert_int_equal(m, 11);
+	struct fw_mark_code *c = code_for(t, key1, "ADV-1/advisory/1");
+	uint8_t s[12];
+	symbols(c, "carol", s);
+	char *copy = member_copy(t, c, "carol");
+	static const size_t widths[] = {30, 55};
+	struct fw_mark_reading rd;
+	for (size_t k = 0; k < 2; k++) {
+		char *w = rewrap(copy, widths[k]);
+		extract(t, w, &rd);
+		assert_int_equal(check_reads(&rd, s), m);
+		fw_mark_reading_cleanup(&rd);
+		free(w);
+	}
+	free(copy);
+	fw_mark_code_free(c);
+	fw_mark_template_free(t);
+
+	/* All at once on the PoC: CRLF, tabs for indentation, a comment at the
+	 * end of every statement, a banner added, the second half cut off.
+	 * Points are read or erased, never misread, and every point of the
+	 * second half is missing. */
+	struct two_copies x;
+	two_copies_init(&x);
+	char *a = replace_all(x.a, "\n", "\r\n");
+	char *b = replace_all(a, "    ", "\t");
+	char *cm = replace_all(b, ";\r\n", "; /* ok */\r\n");
+	char *banner = concat("// leaked from somewhere\r\n", 26, cm, strlen(cm));
+	const char *cut = strstr(banner, "int main");
+	assert_non_null(cut);
+	char *half = strndup(banner, (size_t)(cut - banner));
+	extract(x.t, half, &rd);
+	size_t got = check_reads(&rd, x.sa);
+	print_message("combined: %zu of %zu read\n", got, x.m);
+	assert_true(got >= 10);
+	struct fw_mark_point_info pi;
+	for (size_t i = 0; i < x.m; i++) {
+		fw_mark_template_point(x.t, i, &pi);
+		if (strcmp(pi.name, "pl") == 0) /* used only after the cut */
+			assert_int_equal(rd.status[i], FW_MARK_MISSING);
+	}
+	assert_true(fw_mark_reading_count(&rd, FW_MARK_MISSING) >= 10);
+	fw_mark_reading_cleanup(&rd);
+	free(a);
+	free(b);
+	free(cm);
+	free(banner);
+	free(half);
+	two_copies_cleanup(&x);
+}
+
 /* ---- accusation ------------------------------------------------------------ */
 
 /* A code of m points with q = 2..qmax, n members; trace a leak built by
@@ -1149,6 +1344,236 @@ static void test_single_leaker(void **state)
 				 1);
 	}
 	free_ids(ids, sc.n);
+}
+
+/* A PoC-sized exploit in the style of a real one (a Python script), with
+ * at least `npoints` variation points in blocks of seven (q = 3, 2, 3, 2, 2,
+ * 2, 4): docstrings, constants in two notations, a named size used again,
+ * call variants, condition rewrites. */
+static char *poc_template(size_t npoints)
+{
+	struct fw_buf b;
+	fw_buf_init(&b, MAX_COPY);
+	assert_int_equal(fw_buf_puts(&b, "#!/usr/bin/env python3\n"
+					 "\"\"\"Proof of concept: heap overflow in frob_parse().\"\"\"\n"
+					 "import socket, struct, sys, time\n\n"),
+			 FW_OK);
+	for (size_t k = 0; 7 * k < npoints; k++) {
+		assert_int_equal(
+			fw_buf_printf(
+				&b,
+				"def step_%zu(sock, retries_%zu=0):\n"
+				"    \"\"\"{{ Send | Write | Push }} record %zu to the target.\"\"\"\n"
+				"    hdr = struct.pack(\"<I\", {{size_%zu: 0x%zx | %zu}})\n"
+				"    buf = {{ b'A' | b\"A\" | b'\\x41' }} * {{=size_%zu}}  # body %zu\n"
+				"    sock.{{ sendall | send }}(hdr + buf)  # step %zu\n"
+				"    if {{ len(buf) > 0 | buf }} and {{ retries_%zu < 3 | 3 > retries_%zu }}:\n"
+				"        {{ time.sleep(0.1) | time.sleep(.1) | time.sleep(1e-1) | "
+				"time.sleep(0.10) }}  # pause %zu\n\n",
+				k, k, k, k, 64 + k, 64 + k, k, k, k, k, k, k),
+			FW_OK);
+	}
+	assert_int_equal(fw_buf_puts(&b, "if __name__ == \"__main__\":\n"
+					 "    s = socket.create_connection((sys.argv[1], 8080))\n"
+					 "    step_0(s)\n"),
+			 FW_OK);
+	char *s = fw_buf_steal(&b);
+	assert_non_null(s);
+	return s;
+}
+
+/* One collusion: colluders coll[0..c) mix their copies with `attack`; the
+ * mixed copy is rendered, re-indented with tabs and CRLF, extracted and
+ * traced among all n recipients. Returns how many colluders were accused;
+ * fails if anyone else is, or if a point is misread. */
+static size_t collude_trace(const struct fw_mark_template *t, const struct fw_mark_params *prm,
+			    const char *version, char **ids, size_t n, const size_t *coll, size_t c,
+			    enum fw_mark_attack attack, uint64_t seed, double epsilon)
+{
+	struct fw_mark_code *code = NULL;
+	size_t m = fw_mark_template_npoints(t);
+	unsigned *q = calloc(m, sizeof *q);
+	uint8_t *sym[3], *mixed = malloc(m);
+	assert_true(c <= 3 && q && mixed);
+	fw_mark_template_alphabet(t, q, m);
+	assert_int_equal(fw_mark_code_new(key1, version, q, m, prm, &code), FW_OK);
+	for (size_t j = 0; j < c; j++) {
+		assert_non_null(sym[j] = malloc(m));
+		symbols(code, ids[coll[j]], sym[j]);
+	}
+	assert_int_equal(fw_mark_collude(attack, (const uint8_t *const *)sym, c, m, seed, mixed),
+			 FW_OK);
+	char *copy = render(t, mixed);
+	char *tabs = replace_all(copy, "    ", "\t");
+	char *leak = replace_all(tabs, "\n", "\r\n");
+	struct fw_mark_reading rd;
+	extract(t, leak, &rd);
+	assert_int_equal(check_reads(&rd, mixed), m);
+	struct fw_mark_leak lk = {code, &rd, (const char *const *)ids, n};
+	struct fw_mark_trace tr;
+	assert_int_equal(fw_mark_accuse(&lk, 1, epsilon, 2, &tr), FW_OK);
+	size_t hit = 0;
+	for (size_t k = 0; k < tr.naccused; k++) {
+		bool guilty = false;
+		for (size_t j = 0; j < c; j++)
+			guilty = guilty || strcmp(tr.verdict[k].member_id, ids[coll[j]]) == 0;
+		if (!guilty)
+			print_error("%s: innocent %s accused\n", version, tr.verdict[k].member_id);
+		assert_true(guilty);
+		hit++;
+	}
+	if (!hit)
+		print_error("%s (%s, c = %zu): no colluder accused; top %.2f, Z %.2f\n", version,
+			    fw_mark_attack_name(attack), c, tr.verdict[0].score, tr.threshold);
+	fw_mark_trace_cleanup(&tr);
+	fw_mark_reading_cleanup(&rd);
+	for (size_t j = 0; j < c; j++)
+		free(sym[j]);
+	free(copy);
+	free(tabs);
+	free(leak);
+	free(mixed);
+	free(q);
+	fw_mark_code_free(code);
+	return hit;
+}
+
+static void test_collusion_poc(void **state)
+{
+	(void)state;
+	/* A realistic PoC template among 1,000 recipients at ε = 10⁻⁶, each of
+	 * the six attacks, 3 seeds each (fixed versions and colluders):
+	 *  - c = 1, 2: 301 points (q 2–4), the default arcsine biases (c = 4);
+	 *  - c = 3: 301 points are not enough at ε = 10⁻⁶ (the capacity
+	 *    simulation gives ~70% detection under minority), so 602 points with
+	 *    the discrete biases for c = 3 (100% in 300 simulated trials per
+	 *    attack), and 903 points with the default arcsine biases (100%).
+	 * At least one colluder accused, nobody else. */
+	enum { N = 1000, SEEDS = 3 };
+	char **ids = member_ids(N, "member");
+	static const struct {
+		size_t points;
+		unsigned cmin, cmax;
+		struct fw_mark_params prm;
+	} cfg[] = {
+		{301, 1, 2, {FW_MARK_DEFAULT_C, FW_MARK_BIAS_ARCSINE}},
+		{602, 3, 3, {3, FW_MARK_BIAS_DISCRETE}},
+		{903, 3, 3, {FW_MARK_DEFAULT_C, FW_MARK_BIAS_ARCSINE}},
+	};
+	for (size_t f = 0; f < sizeof cfg / sizeof cfg[0]; f++) {
+		char *text = poc_template(cfg[f].points);
+		struct fw_mark_template *t = parse_ok(text);
+		size_t m = fw_mark_template_npoints(t);
+		assert_true(m >= cfg[f].points && m < cfg[f].points + 7);
+		assert_int_equal(fw_mark_template_unreadable(t), 0);
+		for (unsigned c = cfg[f].cmin; c <= cfg[f].cmax; c++)
+			for (unsigned a = 0; a < FW_MARK_ATTACK_COUNT; a++)
+				for (uint64_t seed = 0; seed < SEEDS; seed++) {
+					char version[64];
+					snprintf(version, sizeof version, "poc/%zu/%u/%u/%u", m, c, a,
+						 (unsigned)seed);
+					size_t coll[3];
+					for (unsigned j = 0; j < c; j++)
+						coll[j] = (size_t)((seed * 331 + j * 389 + a * 17) % N);
+					assert_true(collude_trace(t, &cfg[f].prm, version, ids, N, coll,
+								  c, (enum fw_mark_attack)a, seed,
+								  1e-6) >= 1);
+				}
+		fw_mark_template_free(t);
+		free(text);
+	}
+	free_ids(ids, N);
+}
+
+static void test_single_leaker_template(void **state)
+{
+	(void)state;
+	/* The issue's small case end to end: a 40-point template (q 2–4), 50
+	 * recipients, ε = 10⁻⁶, the code built for a single leaker (discrete
+	 * biases, c = 1: p = 1/2, uniform q-ary points); the leaker's copy is
+	 * re-indented and traced. Over 10 versions and leakers: the leaker is
+	 * accused and nobody else. */
+	char **ids = member_ids(50, "member");
+	char *text = poc_template(40);
+	struct fw_mark_template *t = parse_ok(text);
+	assert_int_equal(fw_mark_template_npoints(t), 42);
+	struct fw_mark_params one = {1, FW_MARK_BIAS_DISCRETE};
+	for (unsigned k = 0; k < 10; k++) {
+		char version[32];
+		snprintf(version, sizeof version, "small/%u", k);
+		size_t who = (size_t)(k * 13 % 50);
+		assert_int_equal(collude_trace(t, &one, version, ids, 50, &who, 1,
+					       FW_MARK_ATTACK_INTERLEAVE, k, 1e-6),
+				 1);
+	}
+	fw_mark_template_free(t);
+	free(text);
+	free_ids(ids, 50);
+}
+
+static void test_erasures_score_zero(void **state)
+{
+	(void)state;
+	/* Every point that is not read is an erasure, whatever its status
+	 * (missing, altered, ambiguous, unreadable, or any other value) and
+	 * whatever symbol it carries: the trace is exactly that of a reading
+	 * with those points missing — same scores, same threshold. */
+	char **ids = member_ids(100, "m");
+	struct scenario sc = {200, 100, 4, {FW_MARK_DEFAULT_C, FW_MARK_BIAS_ARCSINE}, 1e-6, 0.0,
+			      "erasures"};
+	struct fw_mark_code *code = NULL;
+	struct fw_mark_reading ref, odd;
+	size_t who = 42;
+	build_leak(&sc, &code, ids, &who, 1, FW_MARK_ATTACK_INTERLEAVE, 5, &ref);
+	assert_int_equal(fw_mark_reading_init(&odd, sc.m), FW_OK);
+	static const uint8_t kinds[] = {FW_MARK_MISSING, FW_MARK_ALTERED, FW_MARK_AMBIGUOUS,
+					FW_MARK_UNREADABLE, 7, 255};
+	for (size_t i = 0; i < sc.m; i++) {
+		odd.symbol[i] = ref.symbol[i];
+		odd.status[i] = FW_MARK_READ;
+		if (i % 2) {
+			ref.status[i] = FW_MARK_MISSING;
+			odd.status[i] = kinds[i % sizeof kinds];
+			odd.symbol[i] = (uint8_t)(200 + i % 50); /* not even a symbol of the point */
+		}
+	}
+	struct fw_mark_leak l1 = {code, &ref, (const char *const *)ids, 100};
+	struct fw_mark_leak l2 = {code, &odd, (const char *const *)ids, 100};
+	struct fw_mark_trace t1, t2;
+	assert_int_equal(fw_mark_accuse(&l1, 1, 1e-6, 1, &t1), FW_OK);
+	assert_int_equal(fw_mark_accuse(&l2, 1, 1e-6, 1, &t2), FW_OK);
+	assert_int_equal(t2.points_read, 100);
+	assert_int_equal(t2.points_erased, 100);
+	assert_true(t1.threshold == t2.threshold);
+	for (size_t k = 0; k < t1.n; k++) {
+		assert_string_equal(t1.verdict[k].member_id, t2.verdict[k].member_id);
+		assert_true(t1.verdict[k].score == t2.verdict[k].score);
+	}
+	assert_int_equal(t2.naccused, 1);
+	assert_string_equal(t2.verdict[0].member_id, ids[who]);
+	/* fw_mark_threshold (for simulations) gives the trace's threshold from
+	 * the biases of the symbols read alone. */
+	double pr[100], z = 0.0;
+	for (size_t i = 0, k = 0; i < sc.m; i++)
+		if (ref.status[i] == FW_MARK_READ)
+			pr[k++] = fw_mark_code_bias(code, i, ref.symbol[i]);
+	assert_int_equal(fw_mark_threshold(pr, 100, 100, 1e-6, &z), FW_OK);
+	assert_true(z == t1.threshold);
+	assert_int_equal(fw_mark_threshold(pr, 0, 100, 1e-6, &z), FW_OK);
+	assert_true(isinf(z));
+	pr[3] = 1.0;
+	assert_int_equal(fw_mark_threshold(pr, 100, 100, 1e-6, &z), FW_ERR_INVALID);
+	assert_int_equal(fw_mark_threshold(pr, 3, 0, 1e-6, &z), FW_ERR_INVALID);
+	assert_int_equal(fw_mark_threshold(pr, 3, 100, 1.0, &z), FW_ERR_INVALID);
+	/* A point is read only with FW_MARK_READ: fw_mark_reading_count sees the
+	 * same. */
+	assert_int_equal(fw_mark_reading_count(&odd, FW_MARK_READ), 100);
+	fw_mark_trace_cleanup(&t1);
+	fw_mark_trace_cleanup(&t2);
+	fw_mark_reading_cleanup(&ref);
+	fw_mark_reading_cleanup(&odd);
+	fw_mark_code_free(code);
+	free_ids(ids, 100);
 }
 
 static void test_two_colluders(void **state)
@@ -1454,12 +1879,17 @@ int main(void)
 		cmocka_unit_test(test_code_determinism),
 		cmocka_unit_test(test_discrete_biases),
 		cmocka_unit_test(test_symbols_follow_biases),
+		cmocka_unit_test(test_innocent_score_moments),
 		cmocka_unit_test(test_render_members),
 		cmocka_unit_test(test_extract_clean_and_reformatted),
 		cmocka_unit_test(test_extract_partial_and_edited),
 		cmocka_unit_test(test_extract_mixed),
 		cmocka_unit_test(test_extract_unreadable),
+		cmocka_unit_test(test_extract_prose_and_combined),
 		cmocka_unit_test(test_single_leaker),
+		cmocka_unit_test(test_collusion_poc),
+		cmocka_unit_test(test_single_leaker_template),
+		cmocka_unit_test(test_erasures_score_zero),
 		cmocka_unit_test(test_two_colluders),
 		cmocka_unit_test(test_innocents_bound),
 		cmocka_unit_test(test_erasures_and_several_leaks),
