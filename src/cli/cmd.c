@@ -240,3 +240,22 @@ done:
 	fw_buf_cleanup(&path);
 	return rc;
 }
+
+int fw_cli_list(struct fw_cli *cli, const struct fw_cli_spec *spec, const char *path, const char *key,
+		const struct fw_cli_col *cols, size_t ncols, const char *empty, int argc, char **argv)
+{
+	struct fw_cli_args a;
+	json_t *got = NULL;
+	enum fw_err r;
+	int rc = fw_cli_args_parse(cli, spec, argc, argv, &a);
+	if (rc != FW_CLI_CONTINUE)
+		return rc;
+	if ((r = fw_cli_get_json(cli, path, &got)) == FW_OK) {
+		if (cli->json)
+			fw_cli_print_json(got);
+		else
+			r = fw_cli_print_table(json_object_get(got, key), cols, ncols, empty);
+	}
+	json_decref(got);
+	return fw_cli_finish(r);
+}

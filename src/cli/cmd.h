@@ -49,4 +49,10 @@ typedef enum fw_err (*fw_cli_body_fn)(const struct fw_cli_args *a, json_t *body)
 int fw_cli_send_record(struct fw_cli *cli, const struct fw_cli_spec *spec, bool update, const char *collection,
 		       const char *what, fw_cli_body_fn fill, int argc, char **argv);
 
+/* GET path and print the array `key` of the answer as a table (or the
+ * answer itself with --json); `spec` takes no options. Exit status. */
+struct fw_cli_col;
+int fw_cli_list(struct fw_cli *cli, const struct fw_cli_spec *spec, const char *path, const char *key,
+		const struct fw_cli_col *cols, size_t ncols, const char *empty, int argc, char **argv);
+
 #endif

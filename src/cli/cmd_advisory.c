@@ -127,22 +127,7 @@ static const struct fw_cli_col advisory_cols[] = {
 
 static int advisory_list(struct fw_cli *cli, int argc, char **argv)
 {
-	struct fw_cli_args a;
-	json_t *got = NULL;
-	enum fw_err r;
-	int rc = fw_cli_args_parse(cli, &list_spec, argc, argv, &a);
-	if (rc != FW_CLI_CONTINUE)
-		return rc;
-	if ((r = fw_cli_get_json(cli, "/api/v1/advisories", &got)) != FW_OK)
-		goto out;
-	if (cli->json)
-		fw_cli_print_json(got);
-	else
-		r = fw_cli_print_table(json_object_get(got, "advisories"), advisory_cols,
-				       sizeof advisory_cols / sizeof advisory_cols[0], "no advisories");
-out:
-	json_decref(got);
-	return fw_cli_finish(r);
+	return fw_cli_list(cli, &list_spec, "/api/v1/advisories", "advisories", advisory_cols, sizeof advisory_cols / sizeof advisory_cols[0], "no advisories", argc, argv);
 }
 
 /* GET prefix+id+suffix and print it as a record or with `print`. */

@@ -132,22 +132,7 @@ static const struct fw_cli_col member_cols[] = {
 
 static int member_list(struct fw_cli *cli, int argc, char **argv)
 {
-	struct fw_cli_args a;
-	json_t *got = NULL;
-	enum fw_err r;
-	int rc = fw_cli_args_parse(cli, &list_spec, argc, argv, &a);
-	if (rc != FW_CLI_CONTINUE)
-		return rc;
-	if ((r = fw_cli_get_json(cli, "/api/v1/members", &got)) != FW_OK)
-		goto out;
-	if (cli->json)
-		fw_cli_print_json(got);
-	else
-		r = fw_cli_print_table(json_object_get(got, "members"), member_cols,
-				       sizeof member_cols / sizeof member_cols[0], "no members");
-out:
-	json_decref(got);
-	return fw_cli_finish(r);
+	return fw_cli_list(cli, &list_spec, "/api/v1/members", "members", member_cols, sizeof member_cols / sizeof member_cols[0], "no members", argc, argv);
 }
 
 static int member_show(struct fw_cli *cli, int argc, char **argv)

@@ -197,7 +197,7 @@ enum fw_err fw_api_policy_diff(struct fw_req *req, struct fw_resp *resp)
 					    "already_disclosed", (json_int_t)disclosed, "by_kind", by_kind));
 }
 
-/* Why a member gets (or not) each kind of an advisory, and when. */
+/* Why a member is given each kind of an advisory, or not, and when. */
 enum fw_err fw_api_policy_explain(struct fw_req *req, struct fw_resp *resp)
 {
 	struct fw_policy_decision d[FW_KIND_COUNT];
