@@ -103,20 +103,14 @@ static enum fw_err advisory_body(const struct fw_cli_args *a, json_t *body)
 	return FW_OK;
 }
 
-static int send_advisory(struct fw_cli *cli, const struct fw_cli_spec *spec, int argc, char **argv)
-{
-	/* POST /api/v1/X to create, PATCH /api/v1/X/ID to update */
-	return fw_cli_send_record(cli, spec, spec == &update_spec, "/api/v1/advisories", "advisory", advisory_body, argc, argv);
-}
-
 static int advisory_create(struct fw_cli *cli, int argc, char **argv)
 {
-	return send_advisory(cli, &create_spec, argc, argv);
+	return fw_cli_send_record(cli, &create_spec, false, "/api/v1/advisories", "advisory", advisory_body, argc, argv);
 }
 
 static int advisory_update(struct fw_cli *cli, int argc, char **argv)
 {
-	return send_advisory(cli, &update_spec, argc, argv);
+	return fw_cli_send_record(cli, &update_spec, true, "/api/v1/advisories", "advisory", advisory_body, argc, argv);
 }
 
 static const struct fw_cli_col advisory_cols[] = {

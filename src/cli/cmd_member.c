@@ -108,20 +108,14 @@ static enum fw_err member_body(const struct fw_cli_args *a, json_t *body)
 }
 
 /* POST (add) or PATCH (update) with the body from the options; prints the member. */
-static int send_member(struct fw_cli *cli, const struct fw_cli_spec *spec, int argc, char **argv)
-{
-	/* POST /api/v1/X to create, PATCH /api/v1/X/ID to update */
-	return fw_cli_send_record(cli, spec, spec == &update_spec, "/api/v1/members", "member", member_body, argc, argv);
-}
-
 static int member_add(struct fw_cli *cli, int argc, char **argv)
 {
-	return send_member(cli, &add_spec, argc, argv);
+	return fw_cli_send_record(cli, &add_spec, false, "/api/v1/members", "member", member_body, argc, argv);
 }
 
 static int member_update(struct fw_cli *cli, int argc, char **argv)
 {
-	return send_member(cli, &update_spec, argc, argv);
+	return fw_cli_send_record(cli, &update_spec, true, "/api/v1/members", "member", member_body, argc, argv);
 }
 
 static const struct fw_cli_col member_cols[] = {
