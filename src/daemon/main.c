@@ -127,7 +127,7 @@ static enum fw_err start(const struct fwd_config *cfg, struct fwd_keys *keys, st
 		return r;
 	/* Plans follow the stored policy: re-plan once at start, so that a crash
 	 * between storing a policy version and re-planning is healed. */
-	if ((r = fw_release_replan_all(run->release)) != FW_OK)
+	if ((r = fw_release_replan_stale(run->release)) != FW_OK)
 		return fw_err_set(r, "re-planning at start failed: %s", fw_err_detail());
 	if ((r = fw_release_start(run->release)) != FW_OK)
 		return r;

@@ -157,6 +157,49 @@ enum fw_err fw_release_replan_all(struct fw_release *rel)
 	return r;
 }
 
+/* Whether every scheduled or public advisory's plan was made under the
+ * current policy version. Plans are written per advisory in one transaction,
+ * so one member's entries speak for the whole advisory. */
+static enum fw_err plans_current(struct fw_release *rel, int version, bool *current)
+{
+	struct fw_advisory *advs = NULL;
+	struct fw_member *members = NULL;
+	size_t nadvs = 0, nmembers = 0;
+	enum fw_err r;
+	*current = true;
+	if ((r = fw_store_advisory_list(rel->store, &advs, &nadvs)) != FW_OK ||
+	    (r = fw_store_member_list(rel->store, &members, &nmembers)) != FW_OK)
+		goto out;
+	for (size_t i = 0; i < nadvs && nmembers && *current; i++) {
+		struct fw_plan_entry *p = NULL;
+		size_t n = 0;
+		if (advs[i].status == FW_ADVISORY_DRAFT)
+			continue;
+		if ((r = fw_store_plan_list(rel->store, advs[i].id, members[0].id, &p, &n)) != FW_OK)
+			goto out;
+		*current = n == FW_KIND_COUNT && p[0].policy_version == version;
+		free(p);
+	}
+out:
+	free(advs);
+	free(members);
+	return r;
+}
+
+enum fw_err fw_release_replan_stale(struct fw_release *rel)
+{
+	struct fw_policy *pol = NULL;
+	int version = 0;
+	bool current = true;
+	enum fw_err r = fw_release_load_policy(rel->store, &pol, &version);
+	if (r == FW_ERR_STATE)
+		return FW_OK; /* no policy yet: nothing can be planned */
+	if (r == FW_OK && (r = plans_current(rel, version, &current)) == FW_OK && !current)
+		r = replan_with(rel, pol, &version, NULL, NULL);
+	fw_policy_free(pol);
+	return r;
+}
+
 struct store_version {
 	struct fw_store *store;
 	struct fw_policy_version *v;

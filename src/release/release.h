@@ -58,12 +58,16 @@ enum fw_err fw_release_plan(struct fw_release *r, const char *advisory_id, size_
 enum fw_err fw_release_plan_member(struct fw_release *r, const char *member_id) FW_WUR;
 /* Re-plans every scheduled or public advisory under the current policy. */
 enum fw_err fw_release_replan_all(struct fw_release *r) FW_WUR;
+/* Re-plans everything only if some plan was made under an older policy
+ * version (a crash between storing a policy and re-planning): what forewarnd
+ * runs at start, so that a start costs a few queries, not a full re-plan. */
+enum fw_err fw_release_replan_stale(struct fw_release *r) FW_WUR;
 /* Applies a policy text: checks every scheduled or public advisory's plan
  * under it (max_embargo) and refuses the text, storing nothing, when one
  * fails; else stores it as a new version (v: author, comment, sha256,
  * created_at in; version out) and re-plans everything, waking the scheduler.
  * A crash between storing and re-planning leaves plans that the next start
- * re-plans (forewarnd re-plans at start). */
+ * re-plans (fw_release_replan_stale, which forewarnd runs at start). */
 enum fw_err fw_release_policy_apply(struct fw_release *r, const char *text, size_t n,
 				    struct fw_policy_version *v) FW_WUR;
 
