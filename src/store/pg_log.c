@@ -76,6 +76,26 @@ enum fw_err fw_store_pg_log_put(struct pg_conn *c, uint64_t index, const uint8_t
 	return fw_store_pg_command(c, sql_entry_put, &p, NULL);
 }
 
+enum fw_err fw_store_pg_log_hook_run(struct pg_conn *c, struct fw_store_log_hook *h)
+{
+	struct fw_buf entry;
+	uint8_t leaf[32];
+	uint64_t next = 0;
+	enum fw_err r;
+	if (!h || !h->make)
+		return FW_OK;
+	fw_buf_init(&entry, FW_STORE_LOG_ENTRY_MAX);
+	if ((r = h->make(h->ctx, &entry, leaf)) == FW_OK &&
+	    (r = fw_store_pg_log_seq_lock(c, &next)) == FW_OK &&
+	    (r = fw_store_pg_log_put(c, next, entry.data, entry.len, leaf, 0)) == FW_OK &&
+	    (r = fw_store_pg_log_seq_set(c, next + 1)) == FW_OK) {
+		h->index = next;
+		h->written = true;
+	}
+	fw_buf_cleanup(&entry);
+	return r;
+}
+
 enum fw_err fw_store_pg_log_append(struct fw_store *s, const uint8_t *entry, size_t n,
 				   const uint8_t leaf_hash[32], uint64_t *index)
 {

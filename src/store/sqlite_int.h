@@ -341,6 +341,9 @@ enum fw_err fw_store_sqlite_log_seq_set(struct sq_conn *c, uint64_t next) FW_WUR
 enum fw_err fw_store_sqlite_log_put(struct sq_conn *c, uint64_t index, const uint8_t *entry, size_t n,
 				    const uint8_t leaf_hash[32], int64_t delivery_id) FW_WUR;
 
+/* Runs a log hook inside the caller's transaction (NULL: nothing). */
+enum fw_err fw_store_sqlite_log_hook_run(struct sq_conn *c, struct fw_store_log_hook *h) FW_WUR;
+
 /* sqlite_mark.c */
 enum fw_err fw_store_sqlite_mark_add(struct fw_store *s, const struct fw_store_mark *m);
 enum fw_err fw_store_sqlite_mark_get(struct fw_store *s, const char *advisory_id, enum fw_kind kind, int version,

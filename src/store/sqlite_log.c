@@ -73,6 +73,26 @@ enum fw_err fw_store_sqlite_log_put(struct sq_conn *c, uint64_t index, const uin
 	return fw_store_sq_exec(c, st, "log entry");
 }
 
+enum fw_err fw_store_sqlite_log_hook_run(struct sq_conn *c, struct fw_store_log_hook *h)
+{
+	struct fw_buf entry;
+	uint8_t leaf[32];
+	uint64_t next = 0;
+	enum fw_err r;
+	if (!h || !h->make)
+		return FW_OK;
+	fw_buf_init(&entry, FW_STORE_LOG_ENTRY_MAX);
+	if ((r = h->make(h->ctx, &entry, leaf)) == FW_OK &&
+	    (r = fw_store_sqlite_log_seq_get(c, &next)) == FW_OK &&
+	    (r = fw_store_sqlite_log_put(c, next, entry.data, entry.len, leaf, 0)) == FW_OK &&
+	    (r = fw_store_sqlite_log_seq_set(c, next + 1)) == FW_OK) {
+		h->index = next;
+		h->written = true;
+	}
+	fw_buf_cleanup(&entry);
+	return r;
+}
+
 enum fw_err fw_store_sqlite_log_append(struct fw_store *s, const uint8_t *entry, size_t n,
 				       const uint8_t leaf_hash[32], uint64_t *index)
 {

@@ -197,6 +197,19 @@ struct fw_store_log_item {
 };
 enum fw_err fw_store_log_append_many(struct fw_store *s, const struct fw_store_log_item *items, size_t n,
 				     uint64_t *first) FW_WUR;
+/* A transparency-log entry written in the transaction of the change it
+ * records (docs/log.md), so that there is never a change without its entry
+ * or an entry without its change, across crashes. The store calls make()
+ * inside the transaction, after the change is written (ctx may point at
+ * what the change assigned: a version, an id), and sequences the entry it
+ * gets (entry: at most FW_STORE_LOG_ENTRY_MAX bytes; leaf_hash: RFC 9162
+ * leaf hash of it). A NULL hook, or one with make NULL, writes nothing. */
+struct fw_store_log_hook {
+	enum fw_err (*make)(void *ctx, struct fw_buf *entry, uint8_t leaf_hash[32]);
+	void *ctx;
+	uint64_t index; /* out: the entry's index */
+	bool written;   /* out: an entry was sequenced */
+};
 struct fw_store_log_state {
 	uint64_t sequenced;  /* entries written: indices 0 … sequenced-1 */
 	uint64_t integrated; /* entries in the tree of the newest checkpoint */
