@@ -87,6 +87,30 @@ int fw_cli_cmd_program(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_demo(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_log(struct fw_cli *cli, int argc, char **argv);
 int fw_cli_cmd_trace(struct fw_cli *cli, int argc, char **argv);
+int fw_cli_cmd_ack(struct fw_cli *cli, int argc, char **argv);
+
+/* --- acknowledgements, member side (cmd_ack.c) --------------------------- */
+struct fw_sign_key;
+/* Reads an unencrypted minisign secret key (minisign -G -W); a
+ * password-protected one is FW_ERR_UNSUPPORTED with a detail saying what
+ * to do instead. */
+enum fw_err fw_cli_ack_key_load(const char *path, struct fw_sign_key *k) FW_WUR;
+/* A copy that has been verified (signature, plaintext hash, log receipt). */
+struct fw_cli_ack_copy {
+	const char *delivery_id, *member, *advisory, *kind;
+	long long version;
+	const uint8_t *copy; /* the age file */
+	size_t copy_len;
+	const char *plain_sha256; /* hex, of the signed trusted comment */
+	const char *receipt;      /* its verified tlog-proof */
+	size_t receipt_len;
+};
+/* Acknowledges the copy: builds its statement from what was verified (the
+ * log origin and index from the receipt), requires the server's to be the
+ * same byte for byte, signs it with k and sends the signature. Done
+ * already is fine. *index gets the receipt entry's log index. */
+enum fw_err fw_cli_ack_copy(struct fw_cli *cli, const struct fw_sign_key *k, const struct fw_cli_ack_copy *c,
+			    uint64_t *index) FW_WUR;
 /* forewarn db copy: runs forewarnd db-copy (cmd_db.c) */
 int fw_cli_cmd_db(struct fw_cli *cli, int argc, char **argv);
 /* forewarn artifact capacity (cmd_trace.c) */

@@ -9,6 +9,7 @@
  * fails any check leaves no file behind. The state (the last delivery id
  * fully saved) advances only over an unbroken run of saved copies, so a
  * failed copy is tried again next time. */
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ static const struct fw_cli_opt fetch_opts[] = {
 	{"out", "DIR", false, false, "where copies are saved (default .)"},
 	{"identity", "AGE_KEY_FILE", false, false, "decrypt with this age identity (from age-keygen)"},
 	{"program-key", "FILE", false, false, "the program's minisign public key (default: pinned on first use)"},
+	{"ack", NULL, false, false, "acknowledge each new copy verified (forewarn ack), signed with --minisign-key"},
+	{"minisign-key", "FILE", false, false, "the member's minisign secret key, unencrypted, for --ack"},
 	{NULL, NULL, false, false, NULL},
 };
 static const struct fw_cli_spec fetch_spec = {
@@ -42,7 +45,9 @@ static const struct fw_cli_spec fetch_spec = {
 	"signature on each, saves DIR/ADVISORY/KIND-vN.age and .age.minisig and, with\n"
 	"--identity, decrypts to KIND-vN.txt (or .bin) and checks its SHA-256.\n"
 	"The program's key is pinned in DIR/.forewarn/program.pub on the first run;\n"
-	"a changed key is refused. Exit status 1 when any copy fails."};
+	"a changed key is refused. With --ack, each new copy verified is acknowledged\n"
+	"with the statement built here from the copy and its log receipt, signed\n"
+	"with --minisign-key. Exit status 1 when any copy or acknowledgement fails."};
 
 struct fetch {
 	struct fw_cli *cli;
@@ -60,6 +65,9 @@ struct fetch {
 	size_t n, verified, failed;
 	struct fw_cli_log *log; /* the transparency log's checks */
 	bool log_failed;        /* a log check failed: accept nothing more */
+	bool ack;               /* --ack: acknowledge each new copy */
+	struct fw_sign_key ack_key;
+	size_t acked, ack_failed;
 };
 
 /* One delivery as the server listed it, checked. */
@@ -433,6 +441,35 @@ static void report(struct fetch *f, const struct copy *c, const char *error)
 						     files ? files : json_null()));
 }
 
+/* --ack: acknowledges the copy just verified (fw_cli_ack_copy signs only
+ * the statement of what was verified here). A failure is reported; the
+ * copy stays saved. */
+static void ack_copy(struct fetch *f, const struct copy *c, const struct fw_buf *copy, const struct fw_cli_tc *tc,
+		     const struct fw_buf *receipt)
+{
+	struct fw_cli_ack_copy a = {.delivery_id = c->id, .member = c->member, .advisory = c->advisory,
+				    .kind = c->kind, .version = c->version, .copy = copy->data, .copy_len = copy->len,
+				    .plain_sha256 = tc->sha256, .receipt = fw_buf_str(receipt), .receipt_len = receipt->len};
+	uint64_t index = 0;
+	enum fw_err r = fw_cli_ack_copy(f->cli, &f->ack_key, &a, &index);
+	if (r != FW_OK) {
+		char why[600];
+		snprintf(why, sizeof why, "%s", *fw_err_detail() ? fw_err_detail() : fw_strerror(r));
+		fw_cli_sanitize(why, false);
+		fw_cli_error("delivery %s: NOT ACKNOWLEDGED: %s (the copy is kept; forewarn ack %s --minisign-key FILE "
+			     "tries again)", c->id, why, c->id);
+		f->ack_failed++;
+		return;
+	}
+	f->acked++;
+	if (f->report)
+		json_object_set_new(json_array_get(f->report, json_array_size(f->report) - 1), "ack_index",
+				    json_integer((json_int_t)index));
+	else
+		printf("%s: %s %s v%lld acknowledged: receipt entry at log index %" PRIu64 "\n", c->member, c->advisory,
+		       c->kind, c->version, index);
+}
+
 /* One copy: download, verify, decrypt, save. FW_OK when it was saved. */
 static enum fw_err process_copy(struct fetch *f, const json_t *d)
 {
@@ -471,6 +508,8 @@ static enum fw_err process_copy(struct fetch *f, const json_t *d)
 		goto fail;
 	}
 	report(f, &c, NULL);
+	if (f->ack)
+		ack_copy(f, &c, &copy.body, &tc, &receipt);
 	goto out;
 fail:;
 	char why[600];
@@ -545,6 +584,11 @@ static int prepare(struct fetch *f, const struct fw_cli_args *a)
 			rc = fw_cli_usage(&fetch_spec, "%s is not a minisign public key", v);
 	}
 	fw_buf_cleanup(&text);
+	f->ack = fw_cli_flag(a, "ack");
+	if (rc == FW_CLI_CONTINUE && f->ack != (fw_cli_arg(a, "minisign-key") != NULL))
+		rc = fw_cli_usage(&fetch_spec, "--ack and --minisign-key FILE go together");
+	if (rc == FW_CLI_CONTINUE && f->ack && fw_cli_ack_key_load(fw_cli_arg(a, "minisign-key"), &f->ack_key) != FW_OK)
+		rc = fw_cli_usage(&fetch_spec, "%s", fw_err_detail());
 	return rc;
 }
 
@@ -586,11 +630,16 @@ int fw_cli_cmd_fetch(struct fw_cli *cli, int argc, char **argv)
 	if (cli->json && f.report) {
 		json_t *out = json_pack("{s:O,s:I,s:I,s:I}", "copies", f.report, "new", (json_int_t)f.n, "verified",
 					(json_int_t)f.verified, "failed", (json_int_t)f.failed);
+		if (out && f.ack)
+			json_object_set_new(out, "acknowledged", json_integer((json_int_t)f.acked));
 		if (out)
 			fw_cli_print_json(out);
 		json_decref(out);
 	} else if (r == FW_OK || f.n > 0) {
-		printf("%zu new cop%s, %zu verified, %zu failed\n", f.n, f.n == 1 ? "y" : "ies", f.verified, f.failed);
+		printf("%zu new cop%s, %zu verified, %zu failed", f.n, f.n == 1 ? "y" : "ies", f.verified, f.failed);
+		if (f.ack)
+			printf(", %zu acknowledged", f.acked);
+		printf("\n");
 	}
 	rc = fw_cli_finish(r);
 	if (rc == FW_CLI_EXIT_OK && f.failed > 0) {
@@ -598,8 +647,13 @@ int fw_cli_cmd_fetch(struct fw_cli *cli, int argc, char **argv)
 			     f.failed == 1 ? "y" : "ies", f.failed == 1 ? "it" : "them");
 		rc = FW_CLI_EXIT_FAIL;
 	}
+	if (rc == FW_CLI_EXIT_OK && f.ack_failed > 0) {
+		fw_cli_error("%zu cop%s could not be acknowledged", f.ack_failed, f.ack_failed == 1 ? "y" : "ies");
+		rc = FW_CLI_EXIT_FAIL;
+	}
 done:
 	fw_crypto_wipe(f.sk, sizeof f.sk);
+	fw_crypto_wipe(&f.ack_key, sizeof f.ack_key);
 	json_decref(f.cves);
 	json_decref(f.report);
 	json_decref(f.saved);

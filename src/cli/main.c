@@ -18,6 +18,7 @@ static const struct fw_cli_cmd commands[] = {
 	{"trace", fw_cli_cmd_trace, "name the member(s) a leaked copy came from"},
 	{"policy", fw_cli_cmd_policy, "show, check, diff, apply or explain the release policy"},
 	{"fetch", fw_cli_cmd_fetch, "member: download, verify and decrypt new copies"},
+	{"ack", fw_cli_cmd_ack, "member: acknowledge a copy with a signed receipt"},
 	{"clock", fw_cli_cmd_clock, "show or move the server's simulated clock"},
 	{"whoami", fw_cli_cmd_whoami, "the role and member of the token in use"},
 	{"program", fw_cli_cmd_program, "the program's public signing key and the server's URL"},

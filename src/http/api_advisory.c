@@ -119,7 +119,7 @@ enum fw_err fw_api_advisory_update(struct fw_req *req, struct fw_resp *resp)
 		goto out;
 	}
 	a.updated_at = fw_clock_now();
-	if ((r = fw_store_advisory_update(req->app->store, &a)) != FW_OK)
+	if ((r = fw_store_advisory_update(req->app->store, &a, NULL)) != FW_OK)
 		goto out;
 	if (a.status != FW_ADVISORY_DRAFT && (r = fw_release_plan(req->app->release, a.id, NULL, NULL)) != FW_OK)
 		goto out;
@@ -133,6 +133,8 @@ enum fw_err fw_api_advisory_schedule(struct fw_req *req, struct fw_resp *resp)
 {
 	struct fw_advisory a;
 	struct fw_policy_version pv;
+	struct fw_http_log_hook lh;
+	char details[160], t[FW_TIME_BYTES];
 	json_t *j = NULL;
 	size_t planned = 0, withheld = 0;
 	enum fw_err r;
@@ -174,17 +176,17 @@ enum fw_err fw_api_advisory_schedule(struct fw_req *req, struct fw_resp *resp)
 	}
 	a.status = FW_ADVISORY_SCHEDULED;
 	a.updated_at = fw_clock_now();
-	if ((r = fw_store_advisory_update(req->app->store, &a)) != FW_OK)
+	/* The entry is written with the schedule, before the plan exists: it
+	 * records the operator's act (T, under which policy), not the plan's
+	 * counts, which every later member or policy change re-computes. */
+	fw_time_format(a.public_at, t);
+	snprintf(details, sizeof details, "public_at %s policy %d", t, pv.version);
+	struct fw_store_log_hook *log = fw_http_log_hook_event(req, &lh, "schedule", a.id, details, a.updated_at);
+	if ((r = fw_store_advisory_update(req->app->store, &a, log)) != FW_OK)
 		goto out;
+	fw_http_log_hook_done(req, &lh);
 	if ((r = fw_release_plan(req->app->release, a.id, &planned, &withheld)) != FW_OK)
 		goto out;
-	{
-		char details[160], t[FW_TIME_BYTES];
-		fw_time_format(a.public_at, t);
-		snprintf(details, sizeof details, "public_at %s policy %d planned %zu withheld %zu", t, pv.version,
-			 planned, withheld);
-		fw_http_log_event(req, "schedule", a.id, details, a.updated_at);
-	}
 	fw_log_info("http", "advisory %s scheduled under policy v%d: %zu releases planned, %zu withheld",
 		    a.id, pv.version, planned, withheld);
 	r = fw_resp_json(resp, json_pack("{s:o,s:I,s:I,s:i,s:o}", "advisory", fw_advisory_to_json(&a), "planned",
@@ -200,6 +202,8 @@ out:
 enum fw_err fw_api_advisory_expedite(struct fw_req *req, struct fw_resp *resp)
 {
 	struct fw_advisory a;
+	struct fw_http_log_hook lh;
+	char was[FW_TIME_BYTES], is[FW_TIME_BYTES], details[FW_MODEL_TITLE_BYTES + 96];
 	json_t *j = NULL;
 	size_t planned = 0, withheld = 0;
 	int64_t t = 0, now = fw_clock_now();
@@ -243,21 +247,17 @@ enum fw_err fw_api_advisory_expedite(struct fw_req *req, struct fw_resp *resp)
 	}
 	if (t < now)
 		t = now; /* the past cannot be changed: what was due then is due now */
-	int64_t old_t = a.public_at;
+	fw_time_format(a.public_at, was);
+	fw_time_format(t, is);
+	snprintf(details, sizeof details, "from %s to %s reason %s", was, is, reason);
 	a.public_at = t;
 	a.updated_at = now;
-	if ((r = fw_store_advisory_update(req->app->store, &a)) != FW_OK)
+	if ((r = fw_store_advisory_update(req->app->store, &a,
+					  fw_http_log_hook_event(req, &lh, "expedite", a.id, details, now))) != FW_OK)
 		goto out;
+	fw_http_log_hook_done(req, &lh);
 	if ((r = fw_release_plan(req->app->release, a.id, &planned, &withheld)) != FW_OK)
 		goto out;
-	char was[FW_TIME_BYTES], is[FW_TIME_BYTES];
-	fw_time_format(old_t, was);
-	fw_time_format(t, is);
-	{
-		char details[FW_MODEL_TITLE_BYTES + 96];
-		snprintf(details, sizeof details, "from %s to %s reason %s", was, is, reason);
-		fw_http_log_event(req, "expedite", a.id, details, now);
-	}
 	fw_log_info("http", "advisory %s expedited from %s to %s by %s; reason: %s", a.id, was, is,
 		    req->auth.token_id, reason);
 	r = fw_resp_json(resp, json_pack("{s:o,s:I,s:I,s:s}", "advisory", fw_advisory_to_json(&a), "planned",

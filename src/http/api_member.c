@@ -6,7 +6,6 @@
 #include "base/log.h"
 #include "base/time.h"
 #include "http/internal.h"
-#include "tlog/tlog.h"
 
 /* Membership changes what scheduled advisories owe this member. */
 static void replan(struct fw_req *req, const char *member_id)
@@ -139,13 +138,14 @@ out:
 	return r;
 }
 
-/* Sets the status, re-plans the member (pending releases become withheld or
- * come back) and, on expulsion, revokes every token of the member. */
+/* Sets the status and, on expulsion, revokes every token of the member, in
+ * one transaction with the change's log entry; then re-plans the member
+ * (pending releases become withheld or come back). */
 static enum fw_err sanction(struct fw_req *req, struct fw_resp *resp, enum fw_member_status to)
 {
 	struct fw_member m;
+	struct fw_http_log_hook lh;
 	char reason[FW_MODEL_TITLE_BYTES];
-	size_t revoked = 0;
 	enum fw_err r;
 
 	if ((r = visible_member(req, req->params[0], &m)) != FW_OK)
@@ -156,26 +156,20 @@ static enum fw_err sanction(struct fw_req *req, struct fw_resp *resp, enum fw_me
 		return fw_err_set(FW_ERR_STATE, "member %s was expelled; expulsion is final", m.id);
 	if (to == FW_MEMBER_ACTIVE && m.status != FW_MEMBER_SUSPENDED)
 		return fw_err_set(FW_ERR_STATE, "member %s is not suspended", m.id);
-	enum fw_member_status before = m.status;
+	struct fw_store_status_change ch = {.member_id = m.id, .from = m.status, .to = to, .at = fw_clock_now(),
+					    .revoke_tokens = to == FW_MEMBER_EXPELLED};
+	struct fw_store_log_hook *log =
+		fw_http_log_hook_member(req, &lh, m.id, fw_member_status_name(to), reason, ch.at);
+	if ((r = fw_store_member_set_status(req->app->store, &ch, log)) != FW_OK)
+		return r;
+	fw_http_log_hook_done(req, &lh);
 	m.status = to;
-	m.updated_at = fw_clock_now();
-	if ((r = fw_store_member_update(req->app->store, &m)) != FW_OK)
-		return r;
-	if (to == FW_MEMBER_EXPELLED &&
-	    (r = fw_store_token_revoke_member(req->app->store, m.id, m.updated_at, &revoked)) != FW_OK)
-		return r;
+	m.updated_at = ch.at;
 	fw_log_info("http", "member %s: %s -> %s by %s (%zu tokens revoked); reason: %s", m.id,
-		    fw_member_status_name(before), fw_member_status_name(to), req->auth.token_id, revoked, reason);
+		    fw_member_status_name(ch.from), fw_member_status_name(to), req->auth.token_id, ch.revoked, reason);
 	replan(req, m.id);
-	struct fw_buf entry;
-	fw_buf_init(&entry, FW_STORE_LOG_ENTRY_MAX);
-	if (fw_tlog_entry_member(req->app->master_key, m.id, fw_member_status_name(to), reason, m.updated_at,
-				 &entry) == FW_OK)
-		fw_http_log_entry(req, &entry, "member status change");
-	else
-		fw_buf_cleanup(&entry);
 	return fw_resp_json(resp, json_pack("{s:o,s:s,s:I}", "member", fw_member_to_json(&m), "reason", reason,
-					    "tokens_revoked", (json_int_t)revoked));
+					    "tokens_revoked", (json_int_t)ch.revoked));
 }
 
 enum fw_err fw_api_member_suspend(struct fw_req *req, struct fw_resp *resp)

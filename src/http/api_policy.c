@@ -63,6 +63,17 @@ static json_t *version_json(const struct fw_policy_version *v)
 			 "comment", v->comment, "created_at", fw_time_to_json(v->created_at));
 }
 
+/* The log entry of a policy version, made in the transaction that stores
+ * it, once its version number is known. */
+static enum fw_err policy_entry(void *ctx, struct fw_buf *entry, uint8_t leaf_hash[32])
+{
+	const struct fw_policy_version *v = ctx;
+	enum fw_err r = fw_tlog_entry_policy(v->version, v->sha256, v->author, v->created_at, entry);
+	if (r == FW_OK)
+		fw_tlog_leaf_hash(entry->data, entry->len, leaf_hash);
+	return r;
+}
+
 enum fw_err fw_api_policy_put(struct fw_req *req, struct fw_resp *resp)
 {
 	struct fw_policy *p = NULL;
@@ -82,17 +93,15 @@ enum fw_err fw_api_policy_put(struct fw_req *req, struct fw_resp *resp)
 	snprintf(v.author, sizeof v.author, "%s", req->auth.token_id);
 	v.created_at = fw_clock_now();
 	fw_crypto_sha256(req->body, req->body_len, v.sha256);
-	if ((r = fw_release_policy_apply(req->app->release, (const char *)req->body, req->body_len, &v)) != FW_OK)
+	struct fw_store_log_hook log = {.make = policy_entry, .ctx = &v};
+	if ((r = fw_release_policy_apply(req->app->release, (const char *)req->body, req->body_len, &v,
+					 req->app->log ? &log : NULL)) != FW_OK)
 		goto out;
 	fw_log_info("http", "policy version %d applied by %s: %s", v.version, v.author, v.comment);
-	struct fw_buf entry;
-	fw_buf_init(&entry, FW_STORE_LOG_ENTRY_MAX);
-	if (fw_tlog_entry_policy(v.version, v.sha256, v.author, v.created_at, &entry) == FW_OK) {
-		char what[48];
-		snprintf(what, sizeof what, "policy version %d", v.version);
-		fw_http_log_entry(req, &entry, what);
-	} else {
-		fw_buf_cleanup(&entry);
+	if (log.written) {
+		fw_tlog_log_wake(req->app->log);
+		fw_log_info("http", "policy version %d recorded in the log at index %llu", v.version,
+			    (unsigned long long)log.index);
 	}
 	json_t *j = version_json(&v);
 	if (j && json_object_set_new(j, "diagnostics", diags_json(&d)) != 0) {

@@ -70,13 +70,38 @@ bool fw_req_is_admin(const struct fw_req *req);
 /* Wraps a list as {"key": [...]}; steals arr. */
 json_t *fw_json_wrap(const char *key, json_t *arr);
 enum fw_err fw_resp_json(struct fw_resp *resp, json_t *j) FW_WUR; /* steals j; NULL -> NOMEM */
-/* Appends an entry (a policy version, a member change) to the transparency
- * log after the change it records was stored, and frees the entry buffer.
- * A failure is logged loudly; the change itself stands. */
+/* Appends an entry to the transparency log after the change it records was
+ * stored, and frees the entry buffer. A failure is logged loudly; the
+ * change itself stands. Only for changes whose store write cannot take a
+ * log hook yet (below). */
 void fw_http_log_entry(struct fw_req *req, struct fw_buf *entry, const char *what);
 /* The same for an operator's act on an advisory ("schedule", "expedite",
  * "trace"), subject and details committed to, never shown in the entry. */
 void fw_http_log_event(struct fw_req *req, const char *type, const char *subject, const char *details, int64_t at);
+/* An entry written in the transaction of the change it records
+ * (docs/log.md): prepare it with fw_http_log_hook_event or _member, give
+ * the hook they return (NULL when the daemon runs without a log) to the
+ * store function that writes the change, and call fw_http_log_hook_done
+ * once that succeeded. If the entry cannot be made or sequenced, the store
+ * writes nothing and returns the error. The strings are borrowed until the
+ * store call returns. */
+struct fw_http_log_hook {
+	struct fw_store_log_hook hook;
+	const uint8_t *master_key;
+	const char *type;    /* "schedule", "expedite", "trace"; NULL: a member change */
+	const char *subject; /* the advisory, or the member */
+	const char *status;  /* a member change's new status */
+	const char *details; /* an event's details, or a member change's reason */
+	int64_t at;
+};
+struct fw_store_log_hook *fw_http_log_hook_event(struct fw_req *req, struct fw_http_log_hook *h, const char *type,
+						 const char *subject, const char *details, int64_t at);
+struct fw_store_log_hook *fw_http_log_hook_member(struct fw_req *req, struct fw_http_log_hook *h,
+						  const char *member_id, const char *status, const char *reason,
+						  int64_t at);
+/* After the change and its entry committed: wakes the log's integrator and
+ * logs the entry's index. */
+void fw_http_log_hook_done(struct fw_req *req, const struct fw_http_log_hook *h);
 
 /* Handlers, one file per resource. */
 enum fw_err fw_api_health(struct fw_req *, struct fw_resp *);
@@ -115,6 +140,8 @@ enum fw_err fw_api_delivery_copy(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_delivery_minisig(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_delivery_reads(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_delivery_receipt(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_delivery_ack_get(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_delivery_ack_post(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_log_checkpoint(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_log_tile(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_log_proof_inclusion(struct fw_req *, struct fw_resp *);

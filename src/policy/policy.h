@@ -157,4 +157,22 @@ int fw_policy_max_embargo_line(const struct fw_policy *p);
 enum fw_err fw_policy_check_embargo(const struct fw_policy *p, const struct fw_member *m, enum fw_kind kind,
 				    const struct fw_policy_decision *d) FW_WUR;
 
+
+/* --- member classes (classify.c) ------------------------------------------
+ * Members the policy cannot tell apart get the same decision for every
+ * advisory and kind: a class is what the policy can see of a member (tier,
+ * status, and the id, jurisdiction and tags only where the policy names
+ * them), written as text, e.g.
+ *   "tier=ans status=active jurisdiction=CN id=* tags=gov"
+ * The planner decides once per class (docs/policy.md, "Planning"). */
+#define FW_POLICY_CLASS_BYTES 1024
+struct fw_policy_classifier;
+/* Prepares classification under p, which must outlive it. */
+enum fw_err fw_policy_classifier_new(const struct fw_policy *p, struct fw_policy_classifier **out) FW_WUR;
+void fw_policy_classifier_free(struct fw_policy_classifier *c); /* NULL is a no-op */
+/* m's class; a member whose class would not fit FW_POLICY_CLASS_BYTES is
+ * a class of its own ("member=<id>"). */
+void fw_policy_classify(const struct fw_policy_classifier *c, const struct fw_member *m,
+			char out[FW_POLICY_CLASS_BYTES]);
+
 #endif

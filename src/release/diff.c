@@ -30,24 +30,54 @@ enum fw_err fw_release_explain(struct fw_release *rel, const char *member_id, co
 	return FW_OK;
 }
 
-/* The newest delivery of (member, kind) among an advisory's deliveries. */
-static const struct fw_delivery *delivered(const struct fw_delivery *d, size_t n, const char *member,
-					   enum fw_kind kind)
+/* Plan entries and deliveries sorted by (member, kind) are looked up by
+ * binary search: a diff of 10,000 members must not scan every entry for
+ * every member. */
+static int cmp_plan(const void *x, const void *y)
 {
-	const struct fw_delivery *found = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (d[i].kind == kind && strcmp(d[i].member_id, member) == 0)
-			found = &d[i];
-	return found;
+	const struct fw_plan_entry *a = x, *b = y;
+	int c = strcmp(a->member_id, b->member_id);
+	return c ? c : (int)a->kind - (int)b->kind;
+}
+
+/* Deliveries: by member, kind, then version, so the newest is last. */
+static int cmp_delivery(const void *x, const void *y)
+{
+	const struct fw_delivery *a = x, *b = y;
+	int c = strcmp(a->member_id, b->member_id);
+	if (c == 0)
+		c = (int)a->kind - (int)b->kind;
+	return c ? c : (a->version > b->version) - (a->version < b->version);
 }
 
 static const struct fw_plan_entry *planned(const struct fw_plan_entry *p, size_t n, const char *member,
 					   enum fw_kind kind)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i].kind == kind && strcmp(p[i].member_id, member) == 0)
-			return &p[i];
-	return NULL;
+	struct fw_plan_entry key;
+	snprintf(key.member_id, sizeof key.member_id, "%s", member);
+	key.kind = kind;
+	return bsearch(&key, p, n, sizeof *p, cmp_plan);
+}
+
+/* The newest delivery of (member, kind) among an advisory's deliveries. */
+static const struct fw_delivery *delivered(const struct fw_delivery *d, size_t n, const char *member,
+					   enum fw_kind kind)
+{
+	size_t lo = 0, hi = n;
+	/* The first delivery after (member, kind, any version). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(d[mid].member_id, member);
+		if (c == 0)
+			c = (int)d[mid].kind - (int)kind;
+		if (c <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || d[lo - 1].kind != kind || strcmp(d[lo - 1].member_id, member) != 0)
+		return NULL;
+	return &d[lo - 1];
 }
 
 struct changes {
@@ -71,30 +101,44 @@ static enum fw_err push(struct changes *c, const struct fw_release_change *e)
 	return FW_OK;
 }
 
+/* The new policy decides once per member class (docs/policy.md,
+ * "Planning"); each member is compared with its stored plan. */
 static enum fw_err diff_advisory(struct fw_release *rel, const struct fw_policy *pol, const struct fw_advisory *a,
-				 const struct fw_member *ms, size_t nm, struct changes *c)
+				 const struct fw_release_classes *cls, struct changes *c)
 {
 	struct fw_plan_entry *p = NULL;
 	struct fw_delivery *d = NULL;
+	struct fw_policy_decision *decs = NULL;
 	size_t np = 0, nd = 0;
-	struct fw_delivery_filter f = {.advisory_id = a->id};
+	struct fw_delivery_filter f = {.advisory_id = a->id, .limit = FW_STORE_MAX_LIST};
 	enum fw_err r;
 
 	if ((r = fw_store_plan_list(rel->store, a->id, NULL, &p, &np)) != FW_OK ||
 	    (r = fw_store_delivery_list(rel->store, &f, &d, &nd)) != FW_OK)
 		goto out;
-	for (size_t i = 0; i < nm; i++) {
+	if (!(decs = calloc(cls->n * FW_KIND_COUNT + 1, sizeof *decs))) {
+		r = FW_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < cls->n; k++)
+		for (int j = 0; j < FW_KIND_COUNT; j++)
+			fw_policy_decide(pol, &cls->members[cls->rep[k]], a, (enum fw_kind)j, &decs[k * FW_KIND_COUNT + j]);
+	if (np)
+		qsort(p, np, sizeof *p, cmp_plan);
+	if (nd)
+		qsort(d, nd, sizeof *d, cmp_delivery);
+	for (size_t i = 0; i < cls->nmembers; i++) {
+		const struct fw_member *m = &cls->members[i];
 		for (int k = 0; k < FW_KIND_COUNT; k++) {
-			struct fw_policy_decision dec;
+			const struct fw_policy_decision *dec = &decs[cls->class_of[i] * FW_KIND_COUNT + k];
 			struct fw_release_change e;
-			const struct fw_plan_entry *old = planned(p, np, ms[i].id, (enum fw_kind)k);
-			const struct fw_delivery *got = delivered(d, nd, ms[i].id, (enum fw_kind)k);
-			fw_policy_decide(pol, &ms[i], a, (enum fw_kind)k, &dec);
+			const struct fw_plan_entry *old = planned(p, np, m->id, (enum fw_kind)k);
+			const struct fw_delivery *got = delivered(d, nd, m->id, (enum fw_kind)k);
 			memset(&e, 0, sizeof e);
 			e.before_withheld = old ? old->withheld : true;
 			e.before_at = old && !old->withheld ? old->release_at : 0;
-			e.after_withheld = dec.withheld;
-			e.after_at = dec.withheld ? 0 : a->public_at + dec.offset;
+			e.after_withheld = dec->withheld;
+			e.after_at = dec->withheld ? 0 : a->public_at + dec->offset;
 			if (e.before_withheld == e.after_withheld && e.before_at == e.after_at)
 				continue;
 			e.delivered = got != NULL;
@@ -103,15 +147,16 @@ static enum fw_err diff_advisory(struct fw_release *rel, const struct fw_policy 
 			 * policy would not have given it then. */
 			if (got && !e.after_withheld && e.after_at <= got->created_at)
 				continue;
-			snprintf(e.member_id, sizeof e.member_id, "%s", ms[i].id);
+			snprintf(e.member_id, sizeof e.member_id, "%s", m->id);
 			snprintf(e.advisory_id, sizeof e.advisory_id, "%s", a->id);
 			e.kind = (enum fw_kind)k;
-			snprintf(e.after_reason, sizeof e.after_reason, "%s", dec.reason);
+			snprintf(e.after_reason, sizeof e.after_reason, "%s", dec->reason);
 			if ((r = push(c, &e)) != FW_OK)
 				goto out;
 		}
 	}
 out:
+	free(decs);
 	free(p);
 	free(d);
 	return r;
@@ -124,6 +169,7 @@ enum fw_err fw_release_diff(struct fw_release *rel, const char *text, size_t n, 
 	struct fw_policy_diags diags;
 	struct fw_member *ms = NULL;
 	struct fw_advisory *as = NULL;
+	struct fw_release_classes cls = {0};
 	size_t nm = 0, na = 0;
 	struct changes c = {NULL, 0, 0};
 	enum fw_err r;
@@ -137,14 +183,19 @@ enum fw_err fw_release_diff(struct fw_release *rel, const char *text, size_t n, 
 	if ((r = fw_store_member_list(rel->store, &ms, &nm)) != FW_OK ||
 	    (r = fw_store_advisory_list(rel->store, &as, &na)) != FW_OK)
 		goto out;
+	r = fw_release_classes(pol, ms, nm, &cls);
+	ms = NULL; /* owned by cls now */
+	if (r != FW_OK)
+		goto out;
 	for (size_t i = 0; i < na; i++)
-		if (as[i].status != FW_ADVISORY_DRAFT && (r = diff_advisory(rel, pol, &as[i], ms, nm, &c)) != FW_OK)
+		if (as[i].status != FW_ADVISORY_DRAFT && (r = diff_advisory(rel, pol, &as[i], &cls, &c)) != FW_OK)
 			goto out;
 	*out = c.v;
 	*nout = c.n;
 	c.v = NULL;
 out:
 	free(c.v);
+	fw_release_classes_free(&cls);
 	free(ms);
 	free(as);
 	fw_policy_free(pol);

@@ -29,6 +29,23 @@ struct fw_release {
 /* The current policy, parsed; *version (may be NULL) gets its version. */
 enum fw_err fw_release_load_policy(struct fw_store *store, struct fw_policy **out, int *version) FW_WUR;
 
+/* Members grouped by class under a policy (plan.c; docs/policy.md,
+ * "Planning"): members of one class get the same decisions. */
+struct fw_release_classes {
+	struct fw_member *members; /* every member (owned) */
+	size_t nmembers;
+	struct fw_plan_member *pm; /* per member: its class */
+	size_t *class_of;          /* per member: its class's index */
+	size_t *rep;               /* per class: a member of it (index) */
+	size_t *size;              /* per class: how many members */
+	size_t n;                  /* classes */
+};
+/* Classes members[0..n) under pol; takes ownership of members (freed by
+ * fw_release_classes_free, also on failure). */
+enum fw_err fw_release_classes(const struct fw_policy *pol, struct fw_member *members, size_t n,
+			       struct fw_release_classes *out) FW_WUR;
+void fw_release_classes_free(struct fw_release_classes *c);
+
 /* The fingerprint of one artifact version, prepared once per version and
  * kept beside the decrypted artifact (mark.c). marked: the template and its
  * code; else every member's copy is the artifact itself. */

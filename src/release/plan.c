@@ -1,10 +1,25 @@
-/* Planning: the policy's decision for every (member, kind) of an advisory. */
+/* Planning: the policy's decision per member class (docs/policy.md,
+ * "Planning").
+ *
+ * Members the policy cannot tell apart (fw_policy_classify) get the same
+ * decision for every advisory and kind, so a plan is each member's class
+ * plus, per advisory, class and kind, one decision relative to T. Deciding
+ * and writing cost advisories x classes x kinds, not advisories x members
+ * x kinds: at 10,000 members and 100 advisories a full re-plan is a few
+ * thousand rows, small enough to write in the transaction that stores the
+ * policy version itself. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
 #include "policy/policy.h"
 #include "release/internal.h"
+
+_Static_assert(FW_STORE_CLASS_BYTES == FW_POLICY_CLASS_BYTES, "a class must fit the store's field");
+
+/* A plan write that lost a race with a policy change is decided again
+ * under the new policy, at most this many times. */
+#define PLAN_ATTEMPTS 3
 
 enum fw_err fw_release_load_policy(struct fw_store *store, struct fw_policy **out, int *version)
 {
@@ -34,187 +49,247 @@ out:
 	return r;
 }
 
-/* Plans the given members for one advisory. With only_member set, members
- * is that one member and only its part of the plan is replaced. With
- * check_only, nothing is written: the plan is only checked (max_embargo).
- * A plan that would tell anyone more than max_embargo before T is refused
- * as a whole, naming the rule and the member. */
-static enum fw_err plan_one(struct fw_store *store, const struct fw_policy *pol,
-			    int version, const struct fw_member *members, size_t nmembers,
-			    const struct fw_advisory *adv, const char *only_member, bool check_only, size_t *planned,
-			    size_t *withheld)
+/* --- classes ------------------------------------------------------------- */
+void fw_release_classes_free(struct fw_release_classes *c)
 {
-	struct fw_plan_entry *plan = NULL;
-	size_t n = 0, nwith = 0;
-	enum fw_err r;
+	free(c->members);
+	free(c->pm);
+	free(c->rep);
+	free(c->size);
+	free(c->class_of);
+	memset(c, 0, sizeof *c);
+}
 
+/* Orders members' classes by class, then by position. */
+static int cmp_by_class(const void *x, const void *y)
+{
+	const struct fw_plan_member *a = *(const struct fw_plan_member *const *)x;
+	const struct fw_plan_member *b = *(const struct fw_plan_member *const *)y;
+	int k = strcmp(a->class_key, b->class_key);
+	return k ? k : (a > b) - (a < b);
+}
+
+enum fw_err fw_release_classes(const struct fw_policy *pol, struct fw_member *members, size_t n,
+			       struct fw_release_classes *out)
+{
+	struct fw_policy_classifier *cl = NULL;
+	const struct fw_plan_member **order = NULL;
+	enum fw_err r;
+	memset(out, 0, sizeof *out);
+	out->members = members;
+	out->nmembers = n;
+	if ((r = fw_policy_classifier_new(pol, &cl)) != FW_OK)
+		goto fail;
+	out->pm = calloc(n + 1, sizeof *out->pm);
+	out->rep = calloc(n + 1, sizeof *out->rep);
+	out->size = calloc(n + 1, sizeof *out->size);
+	out->class_of = calloc(n + 1, sizeof *out->class_of);
+	order = calloc(n + 1, sizeof *order);
+	if (!out->pm || !out->rep || !out->size || !out->class_of || !order) {
+		r = FW_ERR_NOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(out->pm[i].member_id, sizeof out->pm[i].member_id, "%s", members[i].id);
+		fw_policy_classify(cl, &members[i], out->pm[i].class_key);
+		out->pm[i].member_updated_at = members[i].updated_at;
+		order[i] = &out->pm[i];
+	}
+	qsort(order, n, sizeof *order, cmp_by_class);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || strcmp(order[i]->class_key, order[i - 1]->class_key) != 0)
+			out->rep[out->n++] = (size_t)(order[i] - out->pm);
+		out->size[out->n - 1]++;
+		out->class_of[order[i] - out->pm] = out->n - 1;
+	}
+	free(order);
+	fw_policy_classifier_free(cl);
+	return FW_OK;
+fail:
+	free(order);
+	fw_policy_classifier_free(cl);
+	fw_release_classes_free(out);
+	return r;
+}
+
+/* --- decisions ----------------------------------------------------------- */
+static enum fw_err plannable(const struct fw_advisory *adv)
+{
 	if (adv->status == FW_ADVISORY_DRAFT)
 		return fw_err_set(FW_ERR_STATE, "advisory %s is a draft: schedule it first", adv->id);
 	if (adv->public_at == 0)
 		return fw_err_set(FW_ERR_STATE, "advisory %s has no public release time", adv->id);
-	plan = calloc(nmembers * FW_KIND_COUNT + 1, sizeof *plan);
-	if (!plan)
-		return FW_ERR_NOMEM;
-	for (size_t i = 0; i < nmembers; i++) {
-		for (int k = 0; k < FW_KIND_COUNT; k++) {
-			struct fw_policy_decision d;
-			struct fw_plan_entry *e = &plan[n++];
-			fw_policy_decide(pol, &members[i], adv, (enum fw_kind)k, &d);
-			if ((r = fw_policy_check_embargo(pol, &members[i], (enum fw_kind)k, &d)) != FW_OK) {
-				free(plan);
-				return fw_err_set(r, "advisory %s: %s", adv->id, fw_err_detail());
-			}
-			snprintf(e->member_id, sizeof e->member_id, "%s", members[i].id);
-			snprintf(e->advisory_id, sizeof e->advisory_id, "%s", adv->id);
-			e->kind = (enum fw_kind)k;
-			e->withheld = d.withheld;
-			e->release_at = d.withheld ? 0 : adv->public_at + d.offset;
-			snprintf(e->reason, sizeof e->reason, "%s", d.reason);
-			e->policy_version = version;
-			nwith += d.withheld;
-		}
-	}
-	if (check_only)
-		r = FW_OK;
-	else
-		r = only_member ? fw_store_plan_replace_member(store, adv->id, only_member, plan, n)
-				: fw_store_plan_replace(store, adv->id, plan, n);
-	if (r == FW_OK && planned)
-		*planned = n - nwith;
-	if (r == FW_OK && withheld)
-		*withheld = nwith;
-	free(plan);
-	return r;
+	return FW_OK;
 }
 
-enum fw_err fw_release_plan(struct fw_release *rel, const char *advisory_id, size_t *planned,
-			    size_t *withheld)
+/* The decision of every kind for class k (member rep) of one advisory,
+ * appended to out. A decision that would tell anyone more than max_embargo
+ * before T refuses the whole plan, naming the rule and the member. */
+static enum fw_err decide_class(const struct fw_policy *pol, const struct fw_member *rep, const char *class_key,
+				const struct fw_advisory *adv, struct fw_plan_decision *out)
 {
-	struct fw_policy *pol = NULL;
-	struct fw_member *members = NULL;
-	struct fw_advisory adv;
-	size_t nmembers = 0;
-	int version = 0;
 	enum fw_err r;
-
-	if ((r = fw_release_load_policy(rel->store, &pol, &version)) != FW_OK)
-		goto out;
-	if ((r = fw_store_member_list(rel->store, &members, &nmembers)) != FW_OK)
-		goto out;
-	if ((r = fw_store_advisory_get(rel->store, advisory_id, &adv)) != FW_OK)
-		goto out;
-	if ((r = plan_one(rel->store, pol, version, members, nmembers, &adv, NULL, false, planned, withheld)) != FW_OK)
-		goto out;
-	fw_release_wake(rel);
-out:
-	free(members);
-	fw_policy_free(pol);
-	return r;
+	for (int k = 0; k < FW_KIND_COUNT; k++) {
+		struct fw_policy_decision d;
+		struct fw_plan_decision *e = &out[k];
+		fw_policy_decide(pol, rep, adv, (enum fw_kind)k, &d);
+		if ((r = fw_policy_check_embargo(pol, rep, (enum fw_kind)k, &d)) != FW_OK)
+			return fw_err_set(r, "advisory %s: %s", adv->id, fw_err_detail());
+		snprintf(e->advisory_id, sizeof e->advisory_id, "%s", adv->id);
+		memcpy(e->class_key, class_key, sizeof e->class_key);
+		e->kind = (enum fw_kind)k;
+		e->withheld = d.withheld;
+		e->offset = d.withheld ? 0 : d.offset;
+		snprintf(e->reason, sizeof e->reason, "%s", d.reason);
+	}
+	return FW_OK;
 }
 
-/* Plans every scheduled or public advisory under pol: first checks them
- * all (nothing written), then, if before() succeeds, writes them. */
-/* *version is read when writing: before() may be what assigns it. */
-static enum fw_err replan_with(struct fw_release *rel, const struct fw_policy *pol, const int *version,
-			       enum fw_err (*before)(void *), void *arg)
+/* Every member's class and every decision for every scheduled or public
+ * advisory, under pol, written in one transaction (with add, the policy
+ * version is stored in it too). counts_for, when set, gets that advisory's
+ * released and withheld (member, kind) pairs. */
+struct plan_all {
+	const struct fw_policy *pol;
+	int version; /* with add: out */
+	struct fw_policy_version *add;
+	const char *text;
+	size_t text_len;
+	struct fw_store_log_hook *log;
+	const char *counts_for;
+	size_t planned, withheld;
+};
+
+static enum fw_err plan_all_once(struct fw_release *rel, struct plan_all *pa)
 {
 	struct fw_member *members = NULL;
 	struct fw_advisory *advs = NULL;
-	size_t nmembers = 0, nadvs = 0;
+	struct fw_plan_decision *dec = NULL;
+	struct fw_release_classes cls = {0};
+	size_t nmembers = 0, nadvs = 0, nplanned = 0, ndec = 0;
 	enum fw_err r;
 
 	if ((r = fw_store_advisory_list(rel->store, &advs, &nadvs)) != FW_OK ||
 	    (r = fw_store_member_list(rel->store, &members, &nmembers)) != FW_OK)
 		goto out;
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1 && before && (r = before(arg)) != FW_OK)
+	if ((r = fw_release_classes(pa->pol, members, nmembers, &cls)) != FW_OK) {
+		members = NULL; /* owned by fw_release_classes, freed there */
+		goto out;
+	}
+	members = NULL;
+	for (size_t i = 0; i < nadvs; i++)
+		nplanned += advs[i].status != FW_ADVISORY_DRAFT;
+	dec = calloc(nplanned * cls.n * FW_KIND_COUNT + 1, sizeof *dec);
+	if (!dec) {
+		r = FW_ERR_NOMEM;
+		goto out;
+	}
+	pa->planned = pa->withheld = 0;
+	for (size_t i = 0; i < nadvs; i++) {
+		if (advs[i].status == FW_ADVISORY_DRAFT)
+			continue;
+		if ((r = plannable(&advs[i])) != FW_OK)
 			goto out;
-		for (size_t i = 0; i < nadvs; i++) {
-			if (advs[i].status == FW_ADVISORY_DRAFT)
-				continue;
-			if ((r = plan_one(rel->store, pol, *version, members, nmembers, &advs[i], NULL, pass == 0,
-					  NULL, NULL)) != FW_OK)
+		bool count = pa->counts_for && strcmp(pa->counts_for, advs[i].id) == 0;
+		for (size_t k = 0; k < cls.n; k++) {
+			const struct fw_member *rep = &cls.members[cls.rep[k]];
+			struct fw_plan_decision *d = &dec[ndec];
+			if ((r = decide_class(pa->pol, rep, cls.pm[cls.rep[k]].class_key, &advs[i], d)) != FW_OK)
 				goto out;
+			for (int j = 0; count && j < FW_KIND_COUNT; j++) {
+				if (d[j].withheld)
+					pa->withheld += cls.size[k];
+				else
+					pa->planned += cls.size[k];
+			}
+			ndec += FW_KIND_COUNT;
 		}
 	}
-	fw_release_wake(rel);
+	struct fw_plan_write w = {
+		.scope = FW_PLAN_ALL,
+		.policy_version = pa->version,
+		.add_policy = pa->add,
+		.policy_text = pa->text,
+		.policy_len = pa->text_len,
+		.log = pa->log,
+		.members = cls.pm,
+		.nmembers = cls.nmembers,
+		.decisions = dec,
+		.ndecisions = ndec,
+	};
+	if ((r = fw_store_plan_write(rel->store, &w)) != FW_OK)
+		goto out;
+	pa->version = w.policy_version;
+	fw_log_info("release", "planned %zu members in %zu classes x %zu advisories under policy v%d", cls.nmembers,
+		    cls.n, nplanned, pa->version);
 out:
-	free(advs);
+	free(dec);
+	fw_release_classes_free(&cls);
 	free(members);
+	free(advs);
 	return r;
+}
+
+/* Plans everything under the current policy, deciding again if a policy
+ * is applied meanwhile. FW_OK without doing anything when there is none. */
+static enum fw_err plan_current_policy(struct fw_release *rel, const char *counts_for, size_t *planned,
+				       size_t *withheld)
+{
+	enum fw_err r = FW_ERR_BUSY;
+	for (int attempt = 0; attempt < PLAN_ATTEMPTS && r == FW_ERR_BUSY; attempt++) {
+		struct plan_all pa = {.counts_for = counts_for};
+		struct fw_policy *pol = NULL;
+		if ((r = fw_release_load_policy(rel->store, &pol, &pa.version)) != FW_OK)
+			return r;
+		pa.pol = pol;
+		r = plan_all_once(rel, &pa);
+		fw_policy_free(pol);
+		if (r == FW_OK && planned)
+			*planned = pa.planned;
+		if (r == FW_OK && withheld)
+			*withheld = pa.withheld;
+	}
+	if (r == FW_OK)
+		fw_release_wake(rel);
+	return r;
+}
+
+static bool has_policy(struct fw_store *store)
+{
+	struct fw_policy_version v;
+	return fw_store_policy_get(store, 0, &v, NULL) != FW_ERR_NOT_FOUND;
+}
+
+enum fw_err fw_release_plan(struct fw_release *rel, const char *advisory_id, size_t *planned, size_t *withheld)
+{
+	struct fw_advisory adv;
+	enum fw_err r;
+	if ((r = fw_store_advisory_get(rel->store, advisory_id, &adv)) != FW_OK || (r = plannable(&adv)) != FW_OK)
+		return r;
+	/* The whole plan: every advisory's decisions are written with the
+	 * members' classes they were made for. */
+	return plan_current_policy(rel, adv.id, planned, withheld);
 }
 
 enum fw_err fw_release_replan_all(struct fw_release *rel)
 {
-	struct fw_policy *pol = NULL;
-	int version = 0;
-	enum fw_err r = fw_release_load_policy(rel->store, &pol, &version);
-	if (r == FW_ERR_STATE)
-		return FW_OK; /* no policy yet: nothing can be planned */
-	if (r == FW_OK)
-		r = replan_with(rel, pol, &version, NULL, NULL);
-	fw_policy_free(pol);
-	return r;
-}
-
-/* Whether every scheduled or public advisory's plan was made under the
- * current policy version. Plans are written per advisory in one transaction,
- * so one member's entries speak for the whole advisory. */
-static enum fw_err plans_current(struct fw_release *rel, int version, bool *current)
-{
-	struct fw_advisory *advs = NULL;
-	struct fw_member *members = NULL;
-	size_t nadvs = 0, nmembers = 0;
-	enum fw_err r;
-	*current = true;
-	if ((r = fw_store_advisory_list(rel->store, &advs, &nadvs)) != FW_OK ||
-	    (r = fw_store_member_list(rel->store, &members, &nmembers)) != FW_OK)
-		goto out;
-	for (size_t i = 0; i < nadvs && nmembers && *current; i++) {
-		struct fw_plan_entry *p = NULL;
-		size_t n = 0;
-		if (advs[i].status == FW_ADVISORY_DRAFT)
-			continue;
-		if ((r = fw_store_plan_list(rel->store, advs[i].id, members[0].id, &p, &n)) != FW_OK)
-			goto out;
-		*current = n == FW_KIND_COUNT && p[0].policy_version == version;
-		free(p);
-	}
-out:
-	free(advs);
-	free(members);
-	return r;
+	enum fw_err r = plan_current_policy(rel, NULL, NULL, NULL);
+	return r == FW_ERR_STATE && !has_policy(rel->store) ? FW_OK : r;
 }
 
 enum fw_err fw_release_replan_stale(struct fw_release *rel)
 {
-	struct fw_policy *pol = NULL;
-	int version = 0;
 	bool current = true;
-	enum fw_err r = fw_release_load_policy(rel->store, &pol, &version);
-	if (r == FW_ERR_STATE)
+	enum fw_err r;
+	if (!has_policy(rel->store))
 		return FW_OK; /* no policy yet: nothing can be planned */
-	if (r == FW_OK && (r = plans_current(rel, version, &current)) == FW_OK && !current)
-		r = replan_with(rel, pol, &version, NULL, NULL);
-	fw_policy_free(pol);
-	return r;
-}
-
-struct store_version {
-	struct fw_store *store;
-	struct fw_policy_version *v;
-	const char *text;
-	size_t n;
-};
-
-static enum fw_err store_version(void *arg)
-{
-	struct store_version *sv = arg;
-	return fw_store_policy_add(sv->store, sv->v, sv->text, sv->n);
+	if ((r = fw_store_plan_current(rel->store, &current)) != FW_OK || current)
+		return r;
+	return fw_release_replan_all(rel);
 }
 
 enum fw_err fw_release_policy_apply(struct fw_release *rel, const char *text, size_t n,
-				    struct fw_policy_version *v)
+				    struct fw_policy_version *v, struct fw_store_log_hook *log)
 {
 	struct fw_policy *pol = NULL;
 	struct fw_policy_diags diags;
@@ -225,36 +300,69 @@ enum fw_err fw_release_policy_apply(struct fw_release *rel, const char *text, si
 			r = fw_err_set(r, "line %d:%d: %s", diags.d[0].line, diags.d[0].col, diags.d[0].message);
 		return r;
 	}
-	struct store_version sv = {rel->store, v, text, n};
-	r = replan_with(rel, pol, &v->version, store_version, &sv);
+	/* Storing the version, writing its plan and sequencing its log entry
+	 * are one transaction: no moment exists in which the new policy is
+	 * stored but the old plan still counts, or the reverse. */
+	struct plan_all pa = {.pol = pol, .add = v, .text = text, .text_len = n, .log = log};
+	r = plan_all_once(rel, &pa);
 	fw_policy_free(pol);
+	if (r == FW_OK)
+		fw_release_wake(rel);
 	return r;
 }
 
 enum fw_err fw_release_plan_member(struct fw_release *rel, const char *member_id)
 {
-	struct fw_policy *pol = NULL;
-	struct fw_advisory *advs = NULL;
-	struct fw_member m;
-	size_t nadvs = 0;
-	int version = 0;
-	enum fw_err r;
-
-	if ((r = fw_store_member_get(rel->store, member_id, &m)) != FW_OK)
-		goto out;
-	if ((r = fw_store_advisory_list(rel->store, &advs, &nadvs)) != FW_OK)
-		goto out;
-	for (size_t i = 0; i < nadvs; i++) {
-		if (advs[i].status == FW_ADVISORY_DRAFT)
-			continue;
-		if (!pol && (r = fw_release_load_policy(rel->store, &pol, &version)) != FW_OK)
-			goto out;
-		if ((r = plan_one(rel->store, pol, version, &m, 1, &advs[i], m.id, false, NULL, NULL)) != FW_OK)
-			goto out;
+	enum fw_err r = FW_ERR_BUSY;
+	for (int attempt = 0; attempt < PLAN_ATTEMPTS && r == FW_ERR_BUSY; attempt++) {
+		struct fw_policy *pol = NULL;
+		struct fw_advisory *advs = NULL;
+		struct fw_plan_decision *dec = NULL;
+		struct fw_member *m = calloc(1, sizeof *m);
+		struct fw_release_classes cls = {0};
+		size_t nadvs = 0, ndec = 0;
+		int version = 0;
+		if (!m)
+			return FW_ERR_NOMEM;
+		if ((r = fw_store_member_get(rel->store, member_id, m)) != FW_OK) {
+			free(m);
+			return r;
+		}
+		if ((r = fw_release_load_policy(rel->store, &pol, &version)) != FW_OK) {
+			free(m);
+			return r == FW_ERR_STATE ? FW_OK : r; /* no policy: nothing to plan */
+		}
+		if ((r = fw_release_classes(pol, m, 1, &cls)) != FW_OK ||
+		    (r = fw_store_advisory_list(rel->store, &advs, &nadvs)) != FW_OK)
+			goto next;
+		if (!(dec = calloc(nadvs * FW_KIND_COUNT + 1, sizeof *dec))) {
+			r = FW_ERR_NOMEM;
+			goto next;
+		}
+		for (size_t i = 0; i < nadvs; i++) {
+			if (advs[i].status == FW_ADVISORY_DRAFT)
+				continue;
+			if ((r = plannable(&advs[i])) != FW_OK ||
+			    (r = decide_class(pol, &cls.members[0], cls.pm[0].class_key, &advs[i], &dec[ndec])) != FW_OK)
+				goto next;
+			ndec += FW_KIND_COUNT;
+		}
+		struct fw_plan_write w = {
+			.scope = FW_PLAN_MEMBER,
+			.policy_version = version,
+			.members = cls.pm,
+			.nmembers = 1,
+			.decisions = dec,
+			.ndecisions = ndec,
+		};
+		r = fw_store_plan_write(rel->store, &w);
+	next:
+		free(dec);
+		free(advs);
+		fw_release_classes_free(&cls);
+		fw_policy_free(pol);
 	}
-	fw_release_wake(rel);
-out:
-	free(advs);
-	fw_policy_free(pol);
+	if (r == FW_OK)
+		fw_release_wake(rel);
 	return r;
 }

@@ -1,7 +1,7 @@
 /* Release: turns policy decisions into a plan and executes it.
  *
- * Planning evaluates the current policy for every (member, kind) of an
- * advisory and stores the result (fw_store_plan_replace). Executing is a
+ * Planning evaluates the current policy once per member class, advisory and
+ * kind and stores the result (fw_store_plan_write). Executing is a
  * scheduler thread that sleeps until the next due time (woken early when the
  * plan or the simulated clock changes), then, for each due (member, artifact
  * version), renders the member's copy, seals it (age v1 to the member's
@@ -49,27 +49,30 @@ enum fw_err fw_release_start(struct fw_release *r) FW_WUR;
 void fw_release_wake(struct fw_release *r);
 
 /* Plans one advisory under the current policy (FW_ERR_STATE when none was
- * applied yet) and wakes the scheduler. planned/withheld may be NULL. */
+ * applied yet) and wakes the scheduler. planned/withheld (may be NULL) get
+ * its released and withheld (member, kind) pairs. Plans are made per member
+ * class (docs/policy.md, "Planning"), so this re-plans every advisory: it
+ * costs advisories x classes, not x members. */
 enum fw_err fw_release_plan(struct fw_release *r, const char *advisory_id, size_t *planned,
 			    size_t *withheld) FW_WUR;
-/* Re-plans one member's part of every scheduled or public advisory (after
- * the member joined or changed): cost proportional to advisories, not to
- * members times advisories. */
+/* Re-plans one member (after it joined or changed): its class, and its
+ * class's decisions for every scheduled or public advisory. Nothing to do
+ * (FW_OK) while no policy was applied. */
 enum fw_err fw_release_plan_member(struct fw_release *r, const char *member_id) FW_WUR;
 /* Re-plans every scheduled or public advisory under the current policy. */
 enum fw_err fw_release_replan_all(struct fw_release *r) FW_WUR;
-/* Re-plans everything only if some plan was made under an older policy
- * version (a crash between storing a policy and re-planning): what forewarnd
- * runs at start, so that a start costs a few queries, not a full re-plan. */
+/* Re-plans everything only if some member or advisory is not planned under
+ * the current policy (fw_store_plan_current): what forewarnd runs at start. */
 enum fw_err fw_release_replan_stale(struct fw_release *r) FW_WUR;
-/* Applies a policy text: checks every scheduled or public advisory's plan
- * under it (max_embargo) and refuses the text, storing nothing, when one
- * fails; else stores it as a new version (v: author, comment, sha256,
- * created_at in; version out) and re-plans everything, waking the scheduler.
- * A crash between storing and re-planning leaves plans that the next start
- * re-plans (fw_release_replan_stale, which forewarnd runs at start). */
+/* Applies a policy text: decides every scheduled or public advisory under
+ * it and refuses the text, storing nothing, when a decision breaks
+ * max_embargo; else stores it as a new version (v: author, comment, sha256,
+ * created_at in; version out), its plan and its log entry (log, may be NULL:
+ * its make() may read v->version) in one transaction, and wakes the
+ * scheduler. */
+struct fw_store_log_hook;
 enum fw_err fw_release_policy_apply(struct fw_release *r, const char *text, size_t n,
-				    struct fw_policy_version *v) FW_WUR;
+				    struct fw_policy_version *v, struct fw_store_log_hook *log) FW_WUR;
 
 /* --- what a policy change would do ------------------------------------- */
 

@@ -17,6 +17,8 @@ struct fw_store_ops {
 	enum fw_err (*member_get)(struct fw_store *s, const char *id, struct fw_member *out);
 	enum fw_err (*member_update)(struct fw_store *s, const struct fw_member *m);
 	enum fw_err (*member_list)(struct fw_store *s, struct fw_member **out, size_t *n);
+	enum fw_err (*member_set_status)(struct fw_store *s, struct fw_store_status_change *c,
+					 struct fw_store_log_hook *log);
 
 	enum fw_err (*token_create)(struct fw_store *s, const struct fw_token *t, const uint8_t hash[32]);
 	enum fw_err (*token_find)(struct fw_store *s, const uint8_t hash[32], struct fw_token *out);
@@ -30,7 +32,7 @@ struct fw_store_ops {
 
 	enum fw_err (*advisory_create)(struct fw_store *s, const struct fw_advisory *a);
 	enum fw_err (*advisory_get)(struct fw_store *s, const char *id, struct fw_advisory *out);
-	enum fw_err (*advisory_update)(struct fw_store *s, const struct fw_advisory *a);
+	enum fw_err (*advisory_update)(struct fw_store *s, const struct fw_advisory *a, struct fw_store_log_hook *log);
 	enum fw_err (*advisory_list)(struct fw_store *s, struct fw_advisory **out, size_t *n);
 
 	enum fw_err (*artifact_add)(struct fw_store *s, struct fw_artifact *a, const uint8_t *content,
@@ -46,9 +48,9 @@ struct fw_store_ops {
 				  struct fw_buf *text);
 	enum fw_err (*policy_list)(struct fw_store *s, struct fw_policy_version **out, size_t *n);
 
-	/* member_id NULL: the whole advisory's plan. */
-	enum fw_err (*plan_replace)(struct fw_store *s, const char *advisory_id, const char *member_id,
-				    const struct fw_plan_entry *e, size_t n);
+	/* Checked by store.c: scope, counts, kinds. */
+	enum fw_err (*plan_write)(struct fw_store *s, struct fw_plan_write *w);
+	enum fw_err (*plan_current)(struct fw_store *s, bool *current);
 	enum fw_err (*plan_list)(struct fw_store *s, const char *advisory_id, const char *member_id,
 				 struct fw_plan_entry **out, size_t *n);
 
@@ -68,6 +70,13 @@ struct fw_store_ops {
 	enum fw_err (*delivery_read_add)(struct fw_store *s, const struct fw_delivery_read *r);
 	enum fw_err (*delivery_read_list)(struct fw_store *s, int64_t delivery_id,
 					  struct fw_delivery_read **out, size_t *n);
+	/* acknowledgements (sqlite_ack.c, pg_ack.c); arguments checked by store.c */
+	enum fw_err (*ack_add)(struct fw_store *s, struct fw_store_ack *a, const char *statement, size_t statement_len,
+			       const char *signature, size_t signature_len, struct fw_store_log_hook *log,
+			       bool *added);
+	enum fw_err (*ack_get)(struct fw_store *s, int64_t delivery_id, struct fw_store_ack *out,
+			       struct fw_buf *statement, struct fw_buf *signature);
+	enum fw_err (*ack_times)(struct fw_store *s, const int64_t *ids, size_t n, int64_t *at);
 
 	/* transparency log; arguments checked by store.c */
 	enum fw_err (*log_append)(struct fw_store *s, const uint8_t *entry, size_t n,
@@ -91,7 +100,7 @@ struct fw_store_ops {
 				struct fw_store_mark *out);
 	enum fw_err (*mark_recipients)(struct fw_store *s, const char *advisory_id, enum fw_kind kind,
 				       int version, struct fw_store_member_ref **out, size_t *n);
-	enum fw_err (*trace_add)(struct fw_store *s, struct fw_store_trace *t);
+	enum fw_err (*trace_add)(struct fw_store *s, struct fw_store_trace *t, struct fw_store_log_hook *log);
 	enum fw_err (*trace_count)(struct fw_store *s, const char *advisory_id, size_t *n);
 
 	/* several nodes (pg_claim.c, pg_notify.c). NULL: one node (SQLite):

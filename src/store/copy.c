@@ -20,7 +20,7 @@
 
 /* Parents before children. */
 static const char *const known_order[] = {
-	"kinds", "members", "tokens", "advisories", "artifacts", "policy_versions", "plan", "deliveries",
+	"kinds", "members", "tokens", "advisories", "artifacts", "policy_versions", "plan_members", "plan_decisions", "deliveries",
 	"delivery_reads", "log_entries", "log_seq", "log_tree", "log_nodes", "log_checkpoints", "artifact_marks",
 	"traces", NULL};
 /* Filled by the target's own migrations: emptied, then copied over. */

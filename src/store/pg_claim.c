@@ -4,7 +4,7 @@
  * A claim is a row of release_claims naming this node and an expiry on the
  * database's clock (nodes' clocks may differ, and tests run them on
  * simulated ones). Claiming is one statement, so one short transaction: the
- * due query locks the plan rows it picks FOR UPDATE SKIP LOCKED, so that
+ * due query locks the members' plan rows it picks FOR UPDATE SKIP LOCKED, so that
  * two nodes claiming at the same moment pick disjoint rows instead of
  * queueing behind each other; the INSERT … ON CONFLICT on the claim's key is
  * the arbiter for the rest (a row whose lock was released between the other
@@ -29,32 +29,34 @@ enum fw_err fw_store_pg_node_init(struct pg_store *q)
 
 #define DB_NOW "extract(epoch FROM clock_timestamp())::bigint"
 
-/* The conditions of sql_due in pg_release.c, with the claims of others
- * excluded, as one claiming statement. $1 now, $2 max, $3 node, $4 lease. */
+/* The conditions of sql_due in pg_plan.c, with the claims of others
+ * excluded, as one claiming statement. $1 now, $2 max, $3 node, $4 lease.
+ * The rows locked are the members' plan rows: two nodes claiming at once
+ * split the due work by member. */
 static const char sql_claim[] =
 	"WITH due AS ("
-	"  SELECT p.member_id, p.advisory_id, p.kind, v.version, p.release_at, k.position"
-	"  FROM plan p"
-	"  JOIN advisories a ON a.id = p.advisory_id"
-	"  JOIN members m ON m.id = p.member_id"
-	"  JOIN kinds k ON k.name = p.kind"
-	"  CROSS JOIN LATERAL (SELECT MAX(x.version) AS version FROM artifacts x"
-	"   WHERE x.advisory_id = p.advisory_id AND x.kind = p.kind) v"
-	"  WHERE NOT p.withheld AND p.release_at <= $1"
-	"   AND p.policy_version = (SELECT COALESCE(MAX(pv.version), 0) FROM policy_versions pv)"
-	"   AND a.status IN ('scheduled', 'public')"
-	"   AND m.status IN ('active', 'probation')"
+	"  SELECT pm.member_id, d.advisory_id, d.kind, v.version,"
+	"   a.public_at + d.release_offset AS release_at, k.position"
+	"  FROM plan_decisions d"
+	"  JOIN advisories a ON a.id = d.advisory_id"
+	"  JOIN plan_members pm ON pm.class = d.class"
+	"  JOIN members m ON m.id = pm.member_id"
+	"  JOIN kinds k ON k.name = d.kind"
+	"  CROSS JOIN LATERAL (SELECT " PG_PLAN_LATEST_VERSION("d.advisory_id", "d.kind") " AS version) v"
+	"  WHERE NOT d.withheld AND a.public_at + d.release_offset <= $1"
+	"   AND d.policy_version = " PG_PLAN_CUR_VERSION " AND " PG_PLAN_CLASS_CURRENT
+	"   AND " PG_PLAN_RELEASABLE
 	"   AND v.version IS NOT NULL"
-	"   AND NOT EXISTS (SELECT 1 FROM deliveries d"
-	"    WHERE d.member_id = p.member_id AND d.advisory_id = p.advisory_id"
-	"     AND d.kind = p.kind AND d.version = v.version)"
+	"   AND NOT EXISTS (SELECT 1 FROM deliveries dl"
+	"    WHERE dl.member_id = pm.member_id AND dl.advisory_id = d.advisory_id"
+	"     AND dl.kind = d.kind AND dl.version = v.version)"
 	"   AND NOT EXISTS (SELECT 1 FROM release_claims c"
-	"    WHERE c.member_id = p.member_id AND c.advisory_id = p.advisory_id"
-	"     AND c.kind = p.kind AND c.version = v.version"
+	"    WHERE c.member_id = pm.member_id AND c.advisory_id = d.advisory_id"
+	"     AND c.kind = d.kind AND c.version = v.version"
 	"     AND c.node <> $3 AND c.expires_at > " DB_NOW ")"
-	"  ORDER BY p.release_at, p.advisory_id, k.position, p.member_id"
+	"  ORDER BY release_at, d.advisory_id, k.position, pm.member_id"
 	"  LIMIT $2"
-	"  FOR UPDATE OF p SKIP LOCKED),"
+	"  FOR UPDATE OF pm SKIP LOCKED),"
 	" got AS ("
 	"  INSERT INTO release_claims (member_id, advisory_id, kind, version, node, expires_at)"
 	"  SELECT d.member_id, d.advisory_id, d.kind, d.version, $3::text, " DB_NOW " + $4::bigint FROM due d"

@@ -28,7 +28,7 @@
 /* Distinct SQL texts the backend prepares; each connection prepares each
  * on first use. fw_store_pg_exec fails loudly (FW_ERR_INTERNAL) if this is
  * too small. */
-#define PG_STMT_CACHE 80
+#define PG_STMT_CACHE 128
 #define PG_MAX_PARAMS 16
 /* After a failed connection attempt none is tried for this long, doubling
  * up to the maximum: callers fail fast with FW_ERR_UNAVAILABLE meanwhile
@@ -377,6 +377,8 @@ enum fw_err fw_store_pg_member_create(struct fw_store *s, const struct fw_member
 enum fw_err fw_store_pg_member_get(struct fw_store *s, const char *id, struct fw_member *out);
 enum fw_err fw_store_pg_member_update(struct fw_store *s, const struct fw_member *m);
 enum fw_err fw_store_pg_member_list(struct fw_store *s, struct fw_member **out, size_t *n);
+enum fw_err fw_store_pg_member_set_status(struct fw_store *s, struct fw_store_status_change *c,
+					  struct fw_store_log_hook *log);
 enum fw_err fw_store_pg_token_create(struct fw_store *s, const struct fw_token *t, const uint8_t hash[32]);
 enum fw_err fw_store_pg_token_find(struct fw_store *s, const uint8_t hash[32], struct fw_token *out);
 enum fw_err fw_store_pg_token_get(struct fw_store *s, const char *id, struct fw_token *out);
@@ -388,7 +390,8 @@ enum fw_err fw_store_pg_token_revoke_member(struct fw_store *s, const char *memb
 enum fw_err fw_store_pg_token_touch(struct fw_store *s, const char *id, int64_t at);
 enum fw_err fw_store_pg_advisory_create(struct fw_store *s, const struct fw_advisory *a);
 enum fw_err fw_store_pg_advisory_get(struct fw_store *s, const char *id, struct fw_advisory *out);
-enum fw_err fw_store_pg_advisory_update(struct fw_store *s, const struct fw_advisory *a);
+enum fw_err fw_store_pg_advisory_update(struct fw_store *s, const struct fw_advisory *a,
+					struct fw_store_log_hook *log);
 enum fw_err fw_store_pg_advisory_list(struct fw_store *s, struct fw_advisory **out, size_t *n);
 
 /* pg_release.c */
@@ -403,14 +406,28 @@ enum fw_err fw_store_pg_policy_add(struct fw_store *s, struct fw_policy_version 
 enum fw_err fw_store_pg_policy_get(struct fw_store *s, int version, struct fw_policy_version *out,
 				   struct fw_buf *text);
 enum fw_err fw_store_pg_policy_list(struct fw_store *s, struct fw_policy_version **out, size_t *n);
-enum fw_err fw_store_pg_plan_replace(struct fw_store *s, const char *advisory_id, const char *member_id,
-				     const struct fw_plan_entry *e, size_t n);
+enum fw_err fw_store_pg_advisory_publish_due(struct fw_store *s, int64_t now, size_t *n);
+
+/* A new policy version inside the caller's transaction. */
+enum fw_err fw_store_pg_policy_insert(struct pg_conn *c, struct fw_policy_version *v, const char *text,
+				      size_t n) FW_WUR;
+
+/* pg_plan.c. The conditions under which a plan row is due, shared with the
+ * claiming statement of pg_claim.c (d: plan_decisions, pm: plan_members,
+ * m: members, a: advisories). */
+#define PG_PLAN_CUR_VERSION "(SELECT COALESCE(MAX(pv.version), 0) FROM policy_versions pv)"
+#define PG_PLAN_CLASS_CURRENT \
+	"pm.policy_version = " PG_PLAN_CUR_VERSION " AND pm.member_updated_at = m.updated_at"
+#define PG_PLAN_RELEASABLE "a.status IN ('scheduled', 'public') AND m.status IN ('active', 'probation')"
+#define PG_PLAN_LATEST_VERSION(adv, kind) \
+	"(SELECT MAX(x.version) FROM artifacts x WHERE x.advisory_id = " adv " AND x.kind = " kind ")"
+enum fw_err fw_store_pg_plan_write(struct fw_store *s, struct fw_plan_write *w);
 enum fw_err fw_store_pg_plan_list(struct fw_store *s, const char *advisory_id, const char *member_id,
 				  struct fw_plan_entry **out, size_t *n);
+enum fw_err fw_store_pg_plan_current(struct fw_store *s, bool *current);
 enum fw_err fw_store_pg_due_list(struct fw_store *s, int64_t now, size_t max, struct fw_due **out,
 				 size_t *n);
 enum fw_err fw_store_pg_next_wakeup(struct fw_store *s, int64_t now, int64_t *out);
-enum fw_err fw_store_pg_advisory_publish_due(struct fw_store *s, int64_t now, size_t *n);
 
 /* pg_delivery.c */
 enum fw_err fw_store_pg_delivery_insert_many(struct fw_store *s, struct fw_store_copy *c, size_t n);
@@ -422,6 +439,14 @@ enum fw_err fw_store_pg_delivery_content(struct fw_store *s, int64_t id, struct 
 enum fw_err fw_store_pg_delivery_read_add(struct fw_store *s, const struct fw_delivery_read *r);
 enum fw_err fw_store_pg_delivery_read_list(struct fw_store *s, int64_t delivery_id,
 					   struct fw_delivery_read **out, size_t *n);
+
+/* pg_ack.c */
+enum fw_err fw_store_pg_ack_add(struct fw_store *s, struct fw_store_ack *a, const char *statement,
+				size_t statement_len, const char *signature, size_t signature_len,
+				struct fw_store_log_hook *log, bool *added);
+enum fw_err fw_store_pg_ack_get(struct fw_store *s, int64_t delivery_id, struct fw_store_ack *out,
+				struct fw_buf *statement, struct fw_buf *signature);
+enum fw_err fw_store_pg_ack_times(struct fw_store *s, const int64_t *ids, size_t n, int64_t *at);
 
 /* pg_log.c */
 enum fw_err fw_store_pg_log_append(struct fw_store *s, const uint8_t *entry, size_t n,
@@ -455,7 +480,7 @@ enum fw_err fw_store_pg_mark_get(struct fw_store *s, const char *advisory_id, en
 				     struct fw_store_mark *out);
 enum fw_err fw_store_pg_mark_recipients(struct fw_store *s, const char *advisory_id, enum fw_kind kind,
 					    int version, struct fw_store_member_ref **out, size_t *n);
-enum fw_err fw_store_pg_trace_add(struct fw_store *s, struct fw_store_trace *t);
+enum fw_err fw_store_pg_trace_add(struct fw_store *s, struct fw_store_trace *t, struct fw_store_log_hook *log);
 enum fw_err fw_store_pg_trace_count(struct fw_store *s, const char *advisory_id, size_t *n);
 
 /* pg_claim.c, pg_notify.c: several nodes */

@@ -108,14 +108,20 @@ static enum fw_err id_row(const PGresult *res, int row, void *out)
 	return pg_col_i64(res, row, 0, out);
 }
 
-enum fw_err fw_store_pg_trace_add(struct fw_store *s, struct fw_store_trace *t)
+/* The run and its log entry (log may be NULL) in one transaction; the
+ * hook sees t->id, which is put back if anything fails. */
+enum fw_err fw_store_pg_trace_add(struct fw_store *s, struct fw_store_trace *t, struct fw_store_log_hook *log)
 {
 	struct pg_conn *c = NULL;
 	struct pg_params p;
-	int64_t id = 0;
+	int64_t id = 0, id_before = t->id;
 	enum fw_err r;
 	if ((r = fw_store_pg_acquire(s, &c)) != FW_OK)
 		return r;
+	if ((r = fw_store_pg_begin(c)) != FW_OK) {
+		fw_store_pg_release(s, c);
+		return r;
+	}
 	pg_params_init(&p, "trace");
 	pg_field(&p, 1, t->advisory_id);
 	pg_text(&p, 2, fw_kind_name(t->kind));
@@ -124,8 +130,15 @@ enum fw_err fw_store_pg_trace_add(struct fw_store *s, struct fw_store_trace *t)
 	pg_f64(&p, 5, t->epsilon);
 	pg_text(&p, 6, t->inputs);
 	pg_text(&p, 7, t->result);
-	if ((r = fw_store_pg_one(c, sql_trace_add, &p, id_row, &id)) == FW_OK)
+	if ((r = fw_store_pg_one(c, sql_trace_add, &p, id_row, &id)) == FW_OK) {
 		t->id = id;
+		if ((r = fw_store_pg_log_hook_run(c, log)) == FW_OK)
+			r = fw_store_pg_commit(c);
+	}
+	if (r != FW_OK) {
+		t->id = id_before;
+		fw_store_pg_rollback(c);
+	}
 	fw_store_pg_release(s, c);
 	return r;
 }

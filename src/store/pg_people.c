@@ -96,20 +96,26 @@ static enum fw_err parse_advisory_status(const char *s, void *out) { return fw_a
 static enum fw_err parse_tlp(const char *s, void *out) { return fw_tlp_parse(s, out); }
 
 /* Runs a write keyed by id on one connection: FW_ERR_NOT_FOUND when no
- * row matched. */
-static enum fw_err write_one(struct fw_store *s, const char *sql, struct pg_params *p, const char *id)
+ * row matched. With log, in one transaction with log's entry. */
+static enum fw_err write_one(struct fw_store *s, const char *sql, struct pg_params *p, const char *id,
+			     struct fw_store_log_hook *log)
 {
 	struct pg_conn *c = NULL;
 	int64_t changed = 0;
+	const char *what = p->what;
 	enum fw_err r;
-	if ((r = fw_store_pg_acquire(s, &c)) != FW_OK) {
+	if ((r = fw_store_pg_acquire(s, &c)) != FW_OK || (log && (r = fw_store_pg_begin(c)) != FW_OK)) {
 		fw_store_pg_params_free(p);
+		fw_store_pg_release(s, c);
 		return r;
 	}
-	r = fw_store_pg_command(c, sql, p, &changed);
+	if ((r = fw_store_pg_command(c, sql, p, &changed)) == FW_OK && id && changed == 0)
+		r = fw_err_set(FW_ERR_NOT_FOUND, "no %s \"%.64s\"", what, id);
+	if (r == FW_OK && log && (r = fw_store_pg_log_hook_run(c, log)) == FW_OK)
+		r = fw_store_pg_commit(c);
+	if (r != FW_OK)
+		fw_store_pg_rollback(c);
 	fw_store_pg_release(s, c);
-	if (r == FW_OK && id && changed == 0)
-		return fw_err_set(FW_ERR_NOT_FOUND, "no %s \"%.64s\"", p->what, id);
 	return r;
 }
 
@@ -160,7 +166,7 @@ static enum fw_err member_write(struct fw_store *s, const char *sql, const struc
 	pg_field(&p, 9, m->minisign_pubkey);
 	pg_i64(&p, 10, m->created_at);
 	pg_i64(&p, 11, m->updated_at);
-	return write_one(s, sql, &p, update ? m->id : NULL);
+	return write_one(s, sql, &p, update ? m->id : NULL, NULL);
 }
 
 enum fw_err fw_store_pg_member_create(struct fw_store *s, const struct fw_member *m)
@@ -281,7 +287,7 @@ enum fw_err fw_store_pg_token_create(struct fw_store *s, const struct fw_token *
 	pg_i64(&p, 7, t->expires_at);
 	pg_i64(&p, 8, t->revoked_at);
 	pg_i64(&p, 9, t->last_used_at);
-	return write_one(s, sql_token_create, &p, NULL);
+	return write_one(s, sql_token_create, &p, NULL, NULL);
 }
 
 enum fw_err fw_store_pg_token_find(struct fw_store *s, const uint8_t hash[32], struct fw_token *out)
@@ -361,6 +367,61 @@ enum fw_err fw_store_pg_token_touch(struct fw_store *s, const char *id, int64_t 
 	return r;
 }
 
+/* --- sanctions: status, tokens and log entry in one transaction ---------- */
+/* The row lock orders concurrent sanctions of one member. */
+static const char sql_member_status_lock[] = "SELECT status FROM members WHERE id = $1 FOR UPDATE";
+static const char sql_member_status_set[] = "UPDATE members SET status = $2, updated_at = $3 WHERE id = $1";
+
+static enum fw_err status_row(const PGresult *res, int row, void *out)
+{
+	return col_name(res, row, 0, parse_member_status, out);
+}
+
+enum fw_err fw_store_pg_member_set_status(struct fw_store *s, struct fw_store_status_change *ch,
+					  struct fw_store_log_hook *log)
+{
+	struct pg_conn *c = NULL;
+	struct pg_params p;
+	enum fw_member_status now = FW_MEMBER_ACTIVE;
+	int64_t revoked = 0;
+	enum fw_err r;
+	if ((r = fw_store_pg_acquire(s, &c)) != FW_OK || (r = fw_store_pg_begin(c)) != FW_OK)
+		goto out;
+	pg_params_init(&p, "member");
+	pg_text(&p, 1, ch->member_id);
+	if ((r = fw_store_pg_one(c, sql_member_status_lock, &p, status_row, &now)) != FW_OK) {
+		if (r == FW_ERR_NOT_FOUND)
+			r = fw_err_set(FW_ERR_NOT_FOUND, "no member \"%.64s\"", ch->member_id);
+		goto out;
+	}
+	if (now != ch->from) {
+		r = fw_err_set(FW_ERR_STATE, "member %.64s is %s now, no longer %s", ch->member_id,
+			       fw_member_status_name(now), fw_member_status_name(ch->from));
+		goto out;
+	}
+	pg_params_init(&p, "member");
+	pg_text(&p, 1, ch->member_id);
+	pg_text(&p, 2, fw_member_status_name(ch->to));
+	pg_i64(&p, 3, ch->at);
+	if ((r = fw_store_pg_command(c, sql_member_status_set, &p, NULL)) != FW_OK)
+		goto out;
+	if (ch->revoke_tokens) {
+		pg_params_init(&p, "token");
+		pg_text(&p, 1, ch->member_id);
+		pg_i64(&p, 2, ch->at);
+		if ((r = fw_store_pg_command(c, sql_token_revoke_member, &p, &revoked)) != FW_OK)
+			goto out;
+	}
+	if ((r = fw_store_pg_log_hook_run(c, log)) != FW_OK || (r = fw_store_pg_commit(c)) != FW_OK)
+		goto out;
+	ch->revoked = (size_t)revoked;
+out:
+	if (r != FW_OK && c)
+		fw_store_pg_rollback(c);
+	fw_store_pg_release(s, c);
+	return r;
+}
+
 /* --- advisories --------------------------------------------------------- */
 #define ADVISORY_COLS \
 	"id, title, cves, products, cvss_vector, cvss_score, tags, public_at, status, tlp, " \
@@ -395,7 +456,8 @@ static enum fw_err advisory_row(const PGresult *res, int row, void *out)
 	return FW_OK;
 }
 
-static enum fw_err advisory_write(struct fw_store *s, const char *sql, const struct fw_advisory *a, bool update)
+static enum fw_err advisory_write(struct fw_store *s, const char *sql, const struct fw_advisory *a, bool update,
+				  struct fw_store_log_hook *log)
 {
 	struct pg_params p;
 	pg_params_init(&p, "advisory");
@@ -411,17 +473,18 @@ static enum fw_err advisory_write(struct fw_store *s, const char *sql, const str
 	pg_text(&p, 10, fw_tlp_name(a->tlp));
 	pg_i64(&p, 11, a->created_at);
 	pg_i64(&p, 12, a->updated_at);
-	return write_one(s, sql, &p, update ? a->id : NULL);
+	return write_one(s, sql, &p, update ? a->id : NULL, log);
 }
 
 enum fw_err fw_store_pg_advisory_create(struct fw_store *s, const struct fw_advisory *a)
 {
-	return advisory_write(s, sql_advisory_create, a, false);
+	return advisory_write(s, sql_advisory_create, a, false, NULL);
 }
 
-enum fw_err fw_store_pg_advisory_update(struct fw_store *s, const struct fw_advisory *a)
+enum fw_err fw_store_pg_advisory_update(struct fw_store *s, const struct fw_advisory *a,
+					struct fw_store_log_hook *log)
 {
-	return advisory_write(s, sql_advisory_update, a, true);
+	return advisory_write(s, sql_advisory_update, a, true, log);
 }
 
 enum fw_err fw_store_pg_advisory_get(struct fw_store *s, const char *id, struct fw_advisory *out)

@@ -20,7 +20,7 @@
 
 /* Distinct SQL texts the backend prepares; each connection caches them all.
  * fw_store_sq_stmt fails loudly (FW_ERR_INTERNAL) if this is too small. */
-#define SQ_STMT_CACHE 80
+#define SQ_STMT_CACHE 128
 
 struct sq_conn {
 	sqlite3 *db;
@@ -272,6 +272,8 @@ enum fw_err fw_store_sqlite_member_create(struct fw_store *s, const struct fw_me
 enum fw_err fw_store_sqlite_member_get(struct fw_store *s, const char *id, struct fw_member *out);
 enum fw_err fw_store_sqlite_member_update(struct fw_store *s, const struct fw_member *m);
 enum fw_err fw_store_sqlite_member_list(struct fw_store *s, struct fw_member **out, size_t *n);
+enum fw_err fw_store_sqlite_member_set_status(struct fw_store *s, struct fw_store_status_change *c,
+					      struct fw_store_log_hook *log);
 enum fw_err fw_store_sqlite_token_create(struct fw_store *s, const struct fw_token *t,
 					 const uint8_t hash[32]);
 enum fw_err fw_store_sqlite_token_find(struct fw_store *s, const uint8_t hash[32], struct fw_token *out);
@@ -284,7 +286,8 @@ enum fw_err fw_store_sqlite_token_revoke_member(struct fw_store *s, const char *
 enum fw_err fw_store_sqlite_token_touch(struct fw_store *s, const char *id, int64_t at);
 enum fw_err fw_store_sqlite_advisory_create(struct fw_store *s, const struct fw_advisory *a);
 enum fw_err fw_store_sqlite_advisory_get(struct fw_store *s, const char *id, struct fw_advisory *out);
-enum fw_err fw_store_sqlite_advisory_update(struct fw_store *s, const struct fw_advisory *a);
+enum fw_err fw_store_sqlite_advisory_update(struct fw_store *s, const struct fw_advisory *a,
+					    struct fw_store_log_hook *log);
 enum fw_err fw_store_sqlite_advisory_list(struct fw_store *s, struct fw_advisory **out, size_t *n);
 
 /* sqlite_release.c */
@@ -299,14 +302,19 @@ enum fw_err fw_store_sqlite_policy_add(struct fw_store *s, struct fw_policy_vers
 enum fw_err fw_store_sqlite_policy_get(struct fw_store *s, int version, struct fw_policy_version *out,
 				       struct fw_buf *text);
 enum fw_err fw_store_sqlite_policy_list(struct fw_store *s, struct fw_policy_version **out, size_t *n);
-enum fw_err fw_store_sqlite_plan_replace(struct fw_store *s, const char *advisory_id, const char *member_id,
-					 const struct fw_plan_entry *e, size_t n);
+enum fw_err fw_store_sqlite_advisory_publish_due(struct fw_store *s, int64_t now, size_t *n);
+/* A new policy version inside the caller's transaction. */
+enum fw_err fw_store_sqlite_policy_insert(struct sq_conn *c, struct fw_policy_version *v, const char *text,
+					  size_t n) FW_WUR;
+
+/* sqlite_plan.c */
+enum fw_err fw_store_sqlite_plan_write(struct fw_store *s, struct fw_plan_write *w);
 enum fw_err fw_store_sqlite_plan_list(struct fw_store *s, const char *advisory_id,
 				      const char *member_id, struct fw_plan_entry **out, size_t *n);
+enum fw_err fw_store_sqlite_plan_current(struct fw_store *s, bool *current);
 enum fw_err fw_store_sqlite_due_list(struct fw_store *s, int64_t now, size_t max, struct fw_due **out,
 				     size_t *n);
 enum fw_err fw_store_sqlite_next_wakeup(struct fw_store *s, int64_t now, int64_t *out);
-enum fw_err fw_store_sqlite_advisory_publish_due(struct fw_store *s, int64_t now, size_t *n);
 
 /* sqlite_delivery.c */
 enum fw_err fw_store_sqlite_delivery_insert_many(struct fw_store *s, struct fw_store_copy *c, size_t n);
@@ -318,6 +326,14 @@ enum fw_err fw_store_sqlite_delivery_content(struct fw_store *s, int64_t id, str
 enum fw_err fw_store_sqlite_delivery_read_add(struct fw_store *s, const struct fw_delivery_read *r);
 enum fw_err fw_store_sqlite_delivery_read_list(struct fw_store *s, int64_t delivery_id,
 					       struct fw_delivery_read **out, size_t *n);
+
+/* sqlite_ack.c */
+enum fw_err fw_store_sqlite_ack_add(struct fw_store *s, struct fw_store_ack *a, const char *statement,
+				    size_t statement_len, const char *signature, size_t signature_len,
+				    struct fw_store_log_hook *log, bool *added);
+enum fw_err fw_store_sqlite_ack_get(struct fw_store *s, int64_t delivery_id, struct fw_store_ack *out,
+				    struct fw_buf *statement, struct fw_buf *signature);
+enum fw_err fw_store_sqlite_ack_times(struct fw_store *s, const int64_t *ids, size_t n, int64_t *at);
 
 /* sqlite_log.c */
 enum fw_err fw_store_sqlite_log_append(struct fw_store *s, const uint8_t *entry, size_t n,
@@ -350,7 +366,7 @@ enum fw_err fw_store_sqlite_mark_get(struct fw_store *s, const char *advisory_id
 				     struct fw_store_mark *out);
 enum fw_err fw_store_sqlite_mark_recipients(struct fw_store *s, const char *advisory_id, enum fw_kind kind,
 					    int version, struct fw_store_member_ref **out, size_t *n);
-enum fw_err fw_store_sqlite_trace_add(struct fw_store *s, struct fw_store_trace *t);
+enum fw_err fw_store_sqlite_trace_add(struct fw_store *s, struct fw_store_trace *t, struct fw_store_log_hook *log);
 enum fw_err fw_store_sqlite_trace_count(struct fw_store *s, const char *advisory_id, size_t *n);
 
 #endif

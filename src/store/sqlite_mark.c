@@ -111,12 +111,16 @@ out:
 	return r;
 }
 
-enum fw_err fw_store_sqlite_trace_add(struct fw_store *s, struct fw_store_trace *t)
+/* The run and its log entry (log may be NULL) in one transaction; the
+ * hook sees t->id, which is put back if anything fails. */
+enum fw_err fw_store_sqlite_trace_add(struct fw_store *s, struct fw_store_trace *t, struct fw_store_log_hook *log)
 {
 	struct sq_conn *c = NULL;
 	sqlite3_stmt *st;
+	int64_t id_before = t->id;
 	enum fw_err r;
-	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_stmt(c, sql_trace_add, &st)) != FW_OK)
+	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_begin(c)) != FW_OK ||
+	    (r = fw_store_sq_stmt(c, sql_trace_add, &st)) != FW_OK)
 		goto out;
 	struct sq_bind b = sq_bind(c, st, "trace");
 	sq_field(&b, 1, t->advisory_id);
@@ -129,7 +133,15 @@ enum fw_err fw_store_sqlite_trace_add(struct fw_store *s, struct fw_store_trace 
 	if ((r = b.r) != FW_OK || (r = fw_store_sq_exec(c, st, "trace")) != FW_OK)
 		goto out;
 	t->id = sqlite3_last_insert_rowid(c->db);
+	if ((r = fw_store_sqlite_log_hook_run(c, log)) != FW_OK)
+		goto out;
+	r = fw_store_sq_commit(c);
 out:
+	if (r != FW_OK) {
+		t->id = id_before;
+		if (c)
+			fw_store_sq_rollback(c);
+	}
 	fw_store_sq_release(s, c);
 	return r;
 }

@@ -361,6 +361,79 @@ enum fw_err fw_store_sqlite_token_touch(struct fw_store *s, const char *id, int6
 	return r;
 }
 
+/* --- sanctions: status, tokens and log entry in one transaction ---------- */
+static const char sql_member_status_get[] = "SELECT status FROM members WHERE id = ?1";
+static const char sql_member_status_set[] = "UPDATE members SET status = ?2, updated_at = ?3 WHERE id = ?1";
+
+static enum fw_err status_row(sqlite3_stmt *st, void *out)
+{
+	if (fw_member_status_parse((const char *)sqlite3_column_text(st, 0), out) != FW_OK) {
+		fw_err_clear();
+		return sq_corrupt(st, 0);
+	}
+	return FW_OK;
+}
+
+/* One statement binding a text key ?1, then a text ?2 (may be NULL: not
+ * bound) and a time ?3, run to the end. */
+static enum fw_err exec_keyed(struct sq_conn *c, const char *sql, const char *key, const char *text, int at_i,
+			      int64_t at, const char *what)
+{
+	sqlite3_stmt *st;
+	enum fw_err r;
+	if ((r = fw_store_sq_stmt(c, sql, &st)) != FW_OK)
+		return r;
+	struct sq_bind b = sq_bind(c, st, what);
+	sq_text(&b, 1, key);
+	if (text)
+		sq_text(&b, 2, text);
+	sq_i64(&b, at_i, at);
+	if (b.r != FW_OK)
+		return b.r;
+	return fw_store_sq_exec(c, st, what);
+}
+
+enum fw_err fw_store_sqlite_member_set_status(struct fw_store *s, struct fw_store_status_change *ch,
+					      struct fw_store_log_hook *log)
+{
+	struct sq_conn *c = NULL;
+	sqlite3_stmt *st;
+	enum fw_member_status now = FW_MEMBER_ACTIVE;
+	int revoked = 0;
+	enum fw_err r;
+	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_begin(c)) != FW_OK ||
+	    (r = fw_store_sq_stmt(c, sql_member_status_get, &st)) != FW_OK)
+		goto out;
+	struct sq_bind b = sq_bind(c, st, "member");
+	sq_text(&b, 1, ch->member_id);
+	if ((r = b.r) != FW_OK || (r = fw_store_sq_one(c, st, status_row, &now, "member")) != FW_OK) {
+		if (r == FW_ERR_NOT_FOUND)
+			r = fw_err_set(FW_ERR_NOT_FOUND, "no member \"%.64s\"", ch->member_id);
+		goto out;
+	}
+	if (now != ch->from) {
+		r = fw_err_set(FW_ERR_STATE, "member %.64s is %s now, no longer %s", ch->member_id,
+			       fw_member_status_name(now), fw_member_status_name(ch->from));
+		goto out;
+	}
+	if ((r = exec_keyed(c, sql_member_status_set, ch->member_id, fw_member_status_name(ch->to), 3, ch->at,
+			    "member")) != FW_OK)
+		goto out;
+	if (ch->revoke_tokens) {
+		if ((r = exec_keyed(c, sql_token_revoke_member, ch->member_id, NULL, 2, ch->at, "token")) != FW_OK)
+			goto out;
+		revoked = sqlite3_changes(c->db);
+	}
+	if ((r = fw_store_sqlite_log_hook_run(c, log)) != FW_OK || (r = fw_store_sq_commit(c)) != FW_OK)
+		goto out;
+	ch->revoked = (size_t)revoked;
+out:
+	if (r != FW_OK && c)
+		fw_store_sq_rollback(c);
+	fw_store_sq_release(s, c);
+	return r;
+}
+
 /* --- advisories --------------------------------------------------------- */
 #define ADVISORY_COLS \
 	"id, title, cves, products, cvss_vector, cvss_score, tags, public_at, status, tlp, " \
@@ -400,13 +473,15 @@ static enum fw_err advisory_row(sqlite3_stmt *st, void *out)
 	return FW_OK;
 }
 
+/* An update runs in a transaction with its log entry (log may be NULL). */
 static enum fw_err advisory_write(struct fw_store *s, const char *sql, const struct fw_advisory *a,
-				  bool update)
+				  bool update, struct fw_store_log_hook *log)
 {
 	struct sq_conn *c = NULL;
 	sqlite3_stmt *st;
 	enum fw_err r;
-	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_stmt(c, sql, &st)) != FW_OK)
+	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (update && (r = fw_store_sq_begin(c)) != FW_OK) ||
+	    (r = fw_store_sq_stmt(c, sql, &st)) != FW_OK)
 		goto out;
 	struct sq_bind b = sq_bind(c, st, "advisory");
 	sq_field(&b, 1, a->id);
@@ -423,20 +498,29 @@ static enum fw_err advisory_write(struct fw_store *s, const char *sql, const str
 	sq_i64(&b, 12, a->updated_at);
 	if ((r = b.r) != FW_OK)
 		goto out;
-	r = update ? exec_one(c, st, "advisory", a->id) : fw_store_sq_exec(c, st, "advisory");
+	if (!update) {
+		r = fw_store_sq_exec(c, st, "advisory");
+		goto out;
+	}
+	if ((r = exec_one(c, st, "advisory", a->id)) != FW_OK || (r = fw_store_sqlite_log_hook_run(c, log)) != FW_OK)
+		goto out;
+	r = fw_store_sq_commit(c);
 out:
+	if (r != FW_OK && c)
+		fw_store_sq_rollback(c);
 	fw_store_sq_release(s, c);
 	return r;
 }
 
 enum fw_err fw_store_sqlite_advisory_create(struct fw_store *s, const struct fw_advisory *a)
 {
-	return advisory_write(s, sql_advisory_create, a, false);
+	return advisory_write(s, sql_advisory_create, a, false, NULL);
 }
 
-enum fw_err fw_store_sqlite_advisory_update(struct fw_store *s, const struct fw_advisory *a)
+enum fw_err fw_store_sqlite_advisory_update(struct fw_store *s, const struct fw_advisory *a,
+					    struct fw_store_log_hook *log)
 {
-	return advisory_write(s, sql_advisory_update, a, true);
+	return advisory_write(s, sql_advisory_update, a, true, log);
 }
 
 enum fw_err fw_store_sqlite_advisory_get(struct fw_store *s, const char *id, struct fw_advisory *out)

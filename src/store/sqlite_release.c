@@ -1,5 +1,5 @@
-/* SQLite backend: artifacts, policy versions, the plan, and the queries the
- * scheduler runs (due work, next wakeup, publication). */
+/* SQLite backend: artifacts, policy versions and publication (the plan and
+ * the due queries are in sqlite_plan.c). */
 #include "store/sqlite_int.h"
 
 /* --- artifacts ---------------------------------------------------------- */
@@ -151,16 +151,15 @@ static enum fw_err policy_row(sqlite3_stmt *st, void *out)
 	return FW_OK;
 }
 
-enum fw_err fw_store_sqlite_policy_add(struct fw_store *s, struct fw_policy_version *v,
-				       const char *text, size_t n)
+enum fw_err fw_store_sqlite_policy_insert(struct sq_conn *c, struct fw_policy_version *v, const char *text,
+					  size_t n)
 {
-	struct sq_conn *c = NULL;
 	sqlite3_stmt *st;
 	enum fw_err r;
 	bool row = false;
 	int version = 0;
-	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_stmt(c, sql_policy_add, &st)) != FW_OK)
-		goto out;
+	if ((r = fw_store_sq_stmt(c, sql_policy_add, &st)) != FW_OK)
+		return r;
 	struct sq_bind b = sq_bind(c, st, "policy version");
 	sq_textn(&b, 1, text, n);
 	sq_blob(&b, 2, v->sha256, sizeof v->sha256);
@@ -168,16 +167,28 @@ enum fw_err fw_store_sqlite_policy_add(struct fw_store *s, struct fw_policy_vers
 	sq_field(&b, 4, v->comment);
 	sq_i64(&b, 5, v->created_at);
 	if ((r = b.r) != FW_OK || (r = fw_store_sq_step(c, st, &row, "policy version")) != FW_OK)
-		goto out;
+		return r;
 	if (!row) {
-		r = FW_ERR_INTERNAL;
-		goto out;
+		sqlite3_reset(st);
+		return FW_ERR_INTERNAL;
 	}
-	if ((r = sq_col_int(st, 0, &version)) != FW_OK ||
-	    (r = fw_store_sq_exec(c, st, "policy version")) != FW_OK)
-		goto out;
+	if ((r = sq_col_int(st, 0, &version)) != FW_OK) {
+		sqlite3_reset(st);
+		return r;
+	}
+	if ((r = fw_store_sq_exec(c, st, "policy version")) != FW_OK)
+		return r;
 	v->version = version;
-out:
+	return FW_OK;
+}
+
+enum fw_err fw_store_sqlite_policy_add(struct fw_store *s, struct fw_policy_version *v,
+				       const char *text, size_t n)
+{
+	struct sq_conn *c = NULL;
+	enum fw_err r;
+	if ((r = fw_store_sq_acquire(s, &c)) == FW_OK)
+		r = fw_store_sqlite_policy_insert(c, v, text, n);
 	fw_store_sq_release(s, c);
 	return r;
 }
@@ -228,209 +239,11 @@ out:
 	return r;
 }
 
-/* --- plan --------------------------------------------------------------- */
-static const char sql_plan_delete[] = "DELETE FROM plan WHERE advisory_id = ?1"
-				      " AND (?2 IS NULL OR member_id = ?2)";
-static const char sql_plan_insert[] = "INSERT INTO plan"
-				      " (advisory_id, member_id, kind, withheld, release_at, reason, policy_version)"
-				      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-static const char sql_plan_list[] = "SELECT p.member_id, p.advisory_id, p.kind, p.withheld,"
-				    " p.release_at, p.reason, p.policy_version FROM plan p"
-				    " JOIN kinds k ON k.name = p.kind"
-				    " WHERE p.advisory_id = ?1 AND (?2 IS NULL OR p.member_id = ?2)"
-				    " ORDER BY p.release_at, p.member_id, k.position LIMIT ?3";
-
-static enum fw_err plan_row(sqlite3_stmt *st, void *out)
-{
-	struct fw_plan_entry *e = out;
-	enum fw_err r;
-	if ((r = sq_col_text(st, 0, e->member_id)) != FW_OK || (r = sq_col_text(st, 1, e->advisory_id)) != FW_OK ||
-	    (r = sq_col_kind(st, 2, &e->kind)) != FW_OK || (r = sq_col_text(st, 5, e->reason)) != FW_OK)
-		return r;
-	e->withheld = sqlite3_column_int(st, 3) != 0;
-	e->release_at = sqlite3_column_int64(st, 4);
-	e->policy_version = sqlite3_column_int(st, 6);
-	return FW_OK;
-}
-
-static enum fw_err plan_insert(struct sq_conn *c, const struct fw_plan_entry *e)
-{
-	sqlite3_stmt *st;
-	enum fw_err r;
-	if ((r = fw_store_sq_stmt(c, sql_plan_insert, &st)) != FW_OK)
-		return r;
-	struct sq_bind b = sq_bind(c, st, "plan entry");
-	sq_field(&b, 1, e->advisory_id);
-	sq_field(&b, 2, e->member_id);
-	sq_text(&b, 3, fw_kind_name(e->kind));
-	sq_i64(&b, 4, e->withheld ? 1 : 0);
-	sq_i64(&b, 5, e->release_at);
-	sq_field(&b, 6, e->reason);
-	sq_i64(&b, 7, e->policy_version);
-	if (b.r != FW_OK)
-		return b.r;
-	return fw_store_sq_exec(c, st, "plan entry");
-}
-
-/* All or nothing: readers (the scheduler) see the old plan or the new one,
- * never a half-written mix that might release what the new policy withholds. */
-enum fw_err fw_store_sqlite_plan_replace(struct fw_store *s, const char *advisory_id, const char *member_id,
-					 const struct fw_plan_entry *e, size_t n)
-{
-	struct sq_conn *c = NULL;
-	sqlite3_stmt *st;
-	enum fw_err r;
-	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_begin(c)) != FW_OK)
-		goto out;
-	if ((r = fw_store_sq_stmt(c, sql_plan_delete, &st)) != FW_OK)
-		goto out;
-	struct sq_bind b = sq_bind(c, st, "plan");
-	sq_text(&b, 1, advisory_id);
-	sq_text(&b, 2, member_id); /* NULL: every member */
-	if ((r = b.r) != FW_OK || (r = fw_store_sq_exec(c, st, "plan")) != FW_OK)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		if ((r = plan_insert(c, &e[i])) != FW_OK)
-			goto out;
-	r = fw_store_sq_commit(c);
-out:
-	if (r != FW_OK && c)
-		fw_store_sq_rollback(c);
-	fw_store_sq_release(s, c);
-	return r;
-}
-
-enum fw_err fw_store_sqlite_plan_list(struct fw_store *s, const char *advisory_id,
-				      const char *member_id, struct fw_plan_entry **out, size_t *n)
-{
-	struct sq_conn *c = NULL;
-	sqlite3_stmt *st;
-	enum fw_err r;
-	void *v = NULL;
-	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_stmt(c, sql_plan_list, &st)) != FW_OK)
-		goto out;
-	struct sq_bind b = sq_bind(c, st, "plan");
-	sq_text(&b, 1, advisory_id);
-	sq_text(&b, 2, member_id);
-	sq_i64(&b, 3, FW_STORE_MAX_LIST);
-	if ((r = b.r) != FW_OK)
-		goto out;
-	if ((r = fw_store_sq_collect(c, st, plan_row, sizeof **out, &v, n, "plan")) == FW_OK)
-		*out = v;
-out:
-	fw_store_sq_release(s, c);
-	return r;
-}
-
 /* --- release work ------------------------------------------------------- */
-/* What is due: a released, not withheld plan entry of a scheduled or public
- * advisory for an active or probationary member, paired with the newest
- * version of its artifact kind, that has no delivery yet. Pairing with the
- * newest version means a version uploaded after earlier ones were delivered
- * becomes due at once for everyone whose release time has passed, while an
- * older undelivered version is never sent once superseded.
- * The status names are those of model/names.c. */
-static const char sql_due[] =
-	"WITH released AS ("
-	"  SELECT p.member_id, p.advisory_id, p.kind, p.release_at,"
-	"   (SELECT MAX(x.version) FROM artifacts x"
-	"     WHERE x.advisory_id = p.advisory_id AND x.kind = p.kind) AS version"
-	"  FROM plan p"
-	"  JOIN advisories a ON a.id = p.advisory_id"
-	"  JOIN members m ON m.id = p.member_id"
-	"  WHERE p.withheld = 0 AND p.release_at <= ?1"
-	"   AND p.policy_version = (SELECT COALESCE(MAX(pv.version), 0) FROM policy_versions pv)"
-	"   AND a.status IN ('scheduled', 'public')"
-	"   AND m.status IN ('active', 'probation'))"
-	" SELECT r.member_id, r.advisory_id, r.kind, r.version, r.release_at"
-	" FROM released r JOIN kinds k ON k.name = r.kind"
-	" WHERE r.version IS NOT NULL"
-	"  AND NOT EXISTS (SELECT 1 FROM deliveries d"
-	"   WHERE d.member_id = r.member_id AND d.advisory_id = r.advisory_id"
-	"    AND d.kind = r.kind AND d.version = r.version)"
-	" ORDER BY r.release_at, r.advisory_id, k.position, r.member_id"
-	" LIMIT ?2";
-
-/* The same conditions with the release time after now; plus the public
- * time of scheduled advisories, when publish_due has work. Each part is an
- * ordered index walk that stops at its first match. */
-static const char sql_next_wakeup[] =
-	"SELECT COALESCE(MIN(t), 0) FROM ("
-	" SELECT (SELECT p.release_at FROM plan p"
-	"   JOIN advisories a ON a.id = p.advisory_id"
-	"   JOIN members m ON m.id = p.member_id"
-	"   WHERE p.withheld = 0 AND p.release_at > ?1"
-	"    AND p.policy_version = (SELECT COALESCE(MAX(pv.version), 0) FROM policy_versions pv)"
-	"    AND a.status IN ('scheduled', 'public')"
-	"    AND m.status IN ('active', 'probation')"
-	"    AND EXISTS (SELECT 1 FROM artifacts x"
-	"     WHERE x.advisory_id = p.advisory_id AND x.kind = p.kind)"
-	"    AND NOT EXISTS (SELECT 1 FROM deliveries d"
-	"     WHERE d.member_id = p.member_id AND d.advisory_id = p.advisory_id"
-	"      AND d.kind = p.kind AND d.version = (SELECT MAX(x.version) FROM artifacts x"
-	"       WHERE x.advisory_id = p.advisory_id AND x.kind = p.kind))"
-	"   ORDER BY p.release_at LIMIT 1) AS t"
-	" UNION ALL"
-	" SELECT MIN(public_at) FROM advisories WHERE status = 'scheduled' AND public_at > ?1)";
-
 /* public_at > 0: an advisory scheduled without a public time (a bug
  * elsewhere) must stay embargoed rather than be published at once. */
 static const char sql_publish_due[] = "UPDATE advisories SET status = 'public', updated_at = ?1"
 				      " WHERE status = 'scheduled' AND public_at > 0 AND public_at <= ?1";
-
-static enum fw_err due_row(sqlite3_stmt *st, void *out)
-{
-	struct fw_due *d = out;
-	enum fw_err r;
-	if ((r = sq_col_text(st, 0, d->member_id)) != FW_OK || (r = sq_col_text(st, 1, d->advisory_id)) != FW_OK ||
-	    (r = sq_col_kind(st, 2, &d->kind)) != FW_OK || (r = sq_col_int(st, 3, &d->version)) != FW_OK)
-		return r;
-	d->release_at = sqlite3_column_int64(st, 4);
-	return FW_OK;
-}
-
-enum fw_err fw_store_sqlite_due_list(struct fw_store *s, int64_t now, size_t max, struct fw_due **out,
-				     size_t *n)
-{
-	struct sq_conn *c = NULL;
-	sqlite3_stmt *st;
-	enum fw_err r;
-	void *v = NULL;
-	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_stmt(c, sql_due, &st)) != FW_OK)
-		goto out;
-	struct sq_bind b = sq_bind(c, st, "due list");
-	sq_i64(&b, 1, now);
-	sq_i64(&b, 2, (int64_t)max);
-	if ((r = b.r) != FW_OK)
-		goto out;
-	if ((r = fw_store_sq_collect(c, st, due_row, sizeof **out, &v, n, "due list")) == FW_OK)
-		*out = v;
-out:
-	fw_store_sq_release(s, c);
-	return r;
-}
-
-enum fw_err fw_store_sqlite_next_wakeup(struct fw_store *s, int64_t now, int64_t *out)
-{
-	struct sq_conn *c = NULL;
-	sqlite3_stmt *st;
-	enum fw_err r;
-	bool row = false;
-	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_stmt(c, sql_next_wakeup, &st)) != FW_OK)
-		goto out;
-	struct sq_bind b = sq_bind(c, st, "next wakeup");
-	sq_i64(&b, 1, now);
-	if ((r = b.r) != FW_OK || (r = fw_store_sq_step(c, st, &row, "next wakeup")) != FW_OK)
-		goto out;
-	if (!row) {
-		r = FW_ERR_INTERNAL; /* an aggregate always gives a row */
-		goto out;
-	}
-	*out = sqlite3_column_int64(st, 0);
-out:
-	fw_store_sq_release(s, c);
-	return r;
-}
 
 enum fw_err fw_store_sqlite_advisory_publish_due(struct fw_store *s, int64_t now, size_t *n)
 {

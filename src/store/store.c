@@ -38,6 +38,22 @@ void fw_store_close(struct fw_store *s)
 
 int fw_store_schema_version(struct fw_store *s) { return s->ops->schema_version(s); }
 
+/* A log hook's out-fields tell what was committed: nothing unless the
+ * change and its entry both were. */
+static void log_hook_reset(struct fw_store_log_hook *log)
+{
+	if (log) {
+		log->written = false;
+		log->index = 0;
+	}
+}
+static enum fw_err log_hook_done(enum fw_err r, struct fw_store_log_hook *log)
+{
+	if (r != FW_OK)
+		log_hook_reset(log);
+	return r;
+}
+
 static enum fw_err check_kind(enum fw_kind k)
 {
 	if ((unsigned)k >= FW_KIND_COUNT)
@@ -61,6 +77,14 @@ enum fw_err fw_store_member_update(struct fw_store *s, const struct fw_member *m
 enum fw_err fw_store_member_list(struct fw_store *s, struct fw_member **out, size_t *n)
 {
 	return s->ops->member_list(s, out, n);
+}
+enum fw_err fw_store_member_set_status(struct fw_store *s, struct fw_store_status_change *c,
+				       struct fw_store_log_hook *log)
+{
+	if (!c->member_id || (unsigned)c->from > FW_MEMBER_EXPELLED || (unsigned)c->to > FW_MEMBER_EXPELLED)
+		return fw_err_set(FW_ERR_INVALID, "status change incomplete");
+	log_hook_reset(log);
+	return log_hook_done(s->ops->member_set_status(s, c, log), log);
 }
 
 /* --- tokens ------------------------------------------------------------- */
@@ -104,9 +128,11 @@ enum fw_err fw_store_advisory_get(struct fw_store *s, const char *id, struct fw_
 {
 	return s->ops->advisory_get(s, id, out);
 }
-enum fw_err fw_store_advisory_update(struct fw_store *s, const struct fw_advisory *a)
+enum fw_err fw_store_advisory_update(struct fw_store *s, const struct fw_advisory *a,
+				     struct fw_store_log_hook *log)
 {
-	return s->ops->advisory_update(s, a);
+	log_hook_reset(log);
+	return log_hook_done(s->ops->advisory_update(s, a, log), log);
 }
 enum fw_err fw_store_advisory_list(struct fw_store *s, struct fw_advisory **out, size_t *n)
 {
@@ -161,34 +187,29 @@ enum fw_err fw_store_policy_list(struct fw_store *s, struct fw_policy_version **
 }
 
 /* --- plan --------------------------------------------------------------- */
-static enum fw_err plan_replace(struct fw_store *s, const char *advisory_id, const char *member_id,
-				const struct fw_plan_entry *e, size_t n)
+enum fw_err fw_store_plan_write(struct fw_store *s, struct fw_plan_write *w)
 {
 	enum fw_err r;
-	if (!e && n)
-		return fw_err_set(FW_ERR_INVALID, "plan entries are missing");
-	for (size_t i = 0; i < n; i++) {
-		if ((r = check_kind(e[i].kind)) != FW_OK)
+	if ((!w->members && w->nmembers) || (!w->decisions && w->ndecisions))
+		return fw_err_set(FW_ERR_INVALID, "plan rows are missing");
+	if (w->scope != FW_PLAN_ALL && w->scope != FW_PLAN_MEMBER)
+		return fw_err_set(FW_ERR_INVALID, "unknown plan scope");
+	if (w->scope == FW_PLAN_MEMBER && (w->nmembers != 1 || w->add_policy))
+		return fw_err_set(FW_ERR_INVALID, "a member's plan names one member and adds no policy");
+	if (w->add_policy && !w->policy_text)
+		return fw_err_set(FW_ERR_INVALID, "the policy text is missing");
+	for (size_t i = 0; i < w->ndecisions; i++) {
+		if ((r = check_kind(w->decisions[i].kind)) != FW_OK)
 			return r;
-		/* One advisory's (or member's) plan must not touch another's. */
-		if (strcmp(e[i].advisory_id, advisory_id) != 0)
-			return fw_err_set(FW_ERR_INVALID, "plan entry %zu is for another advisory", i);
-		if (member_id && strcmp(e[i].member_id, member_id) != 0)
-			return fw_err_set(FW_ERR_INVALID, "plan entry %zu is for another member", i);
+		/* A member's plan may only add decisions for its own class. */
+		if (w->scope == FW_PLAN_MEMBER && strcmp(w->decisions[i].class_key, w->members[0].class_key) != 0)
+			return fw_err_set(FW_ERR_INVALID, "plan decision %zu is for another class", i);
 	}
-	return s->ops->plan_replace(s, advisory_id, member_id, e, n);
+	return s->ops->plan_write(s, w);
 }
-enum fw_err fw_store_plan_replace(struct fw_store *s, const char *advisory_id,
-				  const struct fw_plan_entry *e, size_t n)
+enum fw_err fw_store_plan_current(struct fw_store *s, bool *current)
 {
-	return plan_replace(s, advisory_id, NULL, e, n);
-}
-enum fw_err fw_store_plan_replace_member(struct fw_store *s, const char *advisory_id, const char *member_id,
-					 const struct fw_plan_entry *e, size_t n)
-{
-	if (!member_id)
-		return fw_err_set(FW_ERR_INVALID, "a member is required");
-	return plan_replace(s, advisory_id, member_id, e, n);
+	return s->ops->plan_current(s, current);
 }
 enum fw_err fw_store_plan_list(struct fw_store *s, const char *advisory_id, const char *member_id,
 			       struct fw_plan_entry **out, size_t *n)
@@ -273,6 +294,37 @@ enum fw_err fw_store_delivery_read_list(struct fw_store *s, int64_t delivery_id,
 					struct fw_delivery_read **out, size_t *n)
 {
 	return s->ops->delivery_read_list(s, delivery_id, out, n);
+}
+
+/* --- acknowledgements --------------------------------------------------- */
+/* Texts are stored as text: no NUL inside. */
+static bool ack_text_ok(const char *p, size_t n, size_t max)
+{
+	return p && n > 0 && n <= max && memchr(p, '\0', n) == NULL;
+}
+enum fw_err fw_store_ack_add(struct fw_store *s, struct fw_store_ack *a, const char *statement, size_t statement_len,
+			     const char *signature, size_t signature_len, struct fw_store_log_hook *log, bool *added)
+{
+	if (a->delivery_id <= 0 || !a->member_id[0] || !a->public_key[0] || !added ||
+	    !ack_text_ok(statement, statement_len, FW_STORE_ACK_STATEMENT_MAX) ||
+	    !ack_text_ok(signature, signature_len, FW_STORE_ACK_SIGNATURE_MAX))
+		return fw_err_set(FW_ERR_INVALID, "an acknowledgement needs a delivery, a member, a key, a statement of "
+				  "1 to %u bytes and a signature of 1 to %u bytes",
+				  FW_STORE_ACK_STATEMENT_MAX, FW_STORE_ACK_SIGNATURE_MAX);
+	return s->ops->ack_add(s, a, statement, statement_len, signature, signature_len, log, added);
+}
+enum fw_err fw_store_ack_get(struct fw_store *s, int64_t delivery_id, struct fw_store_ack *out,
+			     struct fw_buf *statement, struct fw_buf *signature)
+{
+	return s->ops->ack_get(s, delivery_id, out, statement, signature);
+}
+enum fw_err fw_store_ack_times(struct fw_store *s, const int64_t *ids, size_t n, int64_t *at)
+{
+	if (n > FW_STORE_MAX_LIST)
+		return fw_err_set(FW_ERR_INVALID, "at most %d deliveries at a time", FW_STORE_MAX_LIST);
+	if (n == 0)
+		return FW_OK;
+	return s->ops->ack_times(s, ids, n, at);
 }
 
 /* --- transparency log --------------------------------------------------- */
@@ -369,12 +421,17 @@ enum fw_err fw_store_mark_recipients(struct fw_store *s, const char *advisory_id
 }
 enum fw_err fw_store_trace_add(struct fw_store *s, struct fw_store_trace *t)
 {
+	return fw_store_trace_add_logged(s, t, NULL);
+}
+enum fw_err fw_store_trace_add_logged(struct fw_store *s, struct fw_store_trace *t, struct fw_store_log_hook *log)
+{
 	enum fw_err r;
 	if ((r = check_kind(t->kind)) != FW_OK)
 		return r;
 	if (!t->inputs || !t->result || !(t->epsilon > 0 && t->epsilon < 1))
 		return fw_err_set(FW_ERR_INVALID, "trace record incomplete");
-	return s->ops->trace_add(s, t);
+	log_hook_reset(log);
+	return log_hook_done(s->ops->trace_add(s, t, log), log);
 }
 enum fw_err fw_store_trace_count(struct fw_store *s, const char *advisory_id, size_t *n)
 {

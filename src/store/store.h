@@ -39,6 +39,21 @@ enum fw_err fw_store_member_get(struct fw_store *s, const char *id, struct fw_me
 enum fw_err fw_store_member_update(struct fw_store *s, const struct fw_member *m) FW_WUR;
 /* Ordered by id. */
 enum fw_err fw_store_member_list(struct fw_store *s, struct fw_member **out, size_t *n) FW_WUR;
+struct fw_store_log_hook; /* below, with the transparency log */
+/* A sanction (suspend, reinstate, expel), in one transaction: the member's
+ * status becomes to and updated_at at, if its status is still from
+ * (FW_ERR_STATE otherwise: it changed meanwhile); with revoke_tokens every
+ * token of the member is revoked at at too; then log's entry (may be NULL)
+ * is written. Nothing is changed on any error. */
+struct fw_store_status_change {
+	const char *member_id;
+	enum fw_member_status from, to;
+	int64_t at;
+	bool revoke_tokens;
+	size_t revoked; /* out: tokens revoked */
+};
+enum fw_err fw_store_member_set_status(struct fw_store *s, struct fw_store_status_change *c,
+				       struct fw_store_log_hook *log) FW_WUR;
 
 /* --- tokens (only the keyed hash of a token is stored) ------------------ */
 enum fw_err fw_store_token_create(struct fw_store *s, const struct fw_token *t,
@@ -58,7 +73,10 @@ enum fw_err fw_store_token_touch(struct fw_store *s, const char *id, int64_t at)
 /* --- advisories --------------------------------------------------------- */
 enum fw_err fw_store_advisory_create(struct fw_store *s, const struct fw_advisory *a) FW_WUR;
 enum fw_err fw_store_advisory_get(struct fw_store *s, const char *id, struct fw_advisory *out) FW_WUR;
-enum fw_err fw_store_advisory_update(struct fw_store *s, const struct fw_advisory *a) FW_WUR;
+/* With log (may be NULL), log's entry is written in the update's
+ * transaction: both or neither are stored. */
+enum fw_err fw_store_advisory_update(struct fw_store *s, const struct fw_advisory *a,
+				     struct fw_store_log_hook *log) FW_WUR;
 /* Ordered by id. */
 enum fw_err fw_store_advisory_list(struct fw_store *s, struct fw_advisory **out, size_t *n) FW_WUR;
 
@@ -90,17 +108,62 @@ enum fw_err fw_store_policy_get(struct fw_store *s, int version, struct fw_polic
 /* Newest first. */
 enum fw_err fw_store_policy_list(struct fw_store *s, struct fw_policy_version **out, size_t *n) FW_WUR;
 
-/* --- plan: who gets which kind of which advisory when ------------------- */
-/* Replaces the whole plan of one advisory in one transaction. */
-enum fw_err fw_store_plan_replace(struct fw_store *s, const char *advisory_id,
-				  const struct fw_plan_entry *e, size_t n) FW_WUR;
-/* Replaces one member's part of an advisory's plan (a member joined or
- * changed), leaving everyone else's untouched. */
-enum fw_err fw_store_plan_replace_member(struct fw_store *s, const char *advisory_id, const char *member_id,
-					 const struct fw_plan_entry *e, size_t n) FW_WUR;
-/* member_id NULL for all members; ordered by release time, member, kind. */
+struct fw_store_log_hook;
+/* --- plan: who gets which kind of which advisory when ------------------- *
+ * Planned per member class (fw_policy_classify, docs/policy.md "Planning"):
+ * each member's class, and per advisory, class and kind the decision,
+ * relative to T, so that moving T moves every release. A plan row is only
+ * ever due when it was decided under the newest policy version and, for a
+ * member's class, while the member is unchanged since it was classed
+ * (member_updated_at): a stale plan releases nothing. */
+#define FW_STORE_CLASS_BYTES 1024 /* = FW_POLICY_CLASS_BYTES */
+struct fw_plan_member {
+	char member_id[FW_MODEL_ID_BYTES];
+	char class_key[FW_STORE_CLASS_BYTES];
+	int64_t member_updated_at; /* the member's updated_at when classed */
+};
+struct fw_plan_decision {
+	char advisory_id[FW_MODEL_ID_BYTES];
+	char class_key[FW_STORE_CLASS_BYTES];
+	enum fw_kind kind;
+	bool withheld;
+	int64_t offset;   /* released at T + offset, when !withheld */
+	char reason[256]; /* the rules that decided, for people */
+};
+enum fw_plan_scope {
+	/* Every member's class and every decision are replaced. */
+	FW_PLAN_ALL,
+	/* members is one member: its class is replaced, and decisions (for its
+	 * class) are added or replaced; nothing else changes. */
+	FW_PLAN_MEMBER,
+};
+/* One plan write, in one transaction. */
+struct fw_plan_write {
+	enum fw_plan_scope scope;
+	/* The policy version decided under. The write is refused with
+	 * FW_ERR_BUSY when it is no longer the newest (a policy was applied
+	 * meanwhile: decide again). With add_policy, out: the new version. */
+	int policy_version;
+	/* Optional (FW_PLAN_ALL only): a new policy version stored first, in
+	 * the same transaction (as fw_store_policy_add), with its log entry. */
+	struct fw_policy_version *add_policy;
+	const char *policy_text;
+	size_t policy_len;
+	struct fw_store_log_hook *log;
+	const struct fw_plan_member *members;
+	size_t nmembers;
+	const struct fw_plan_decision *decisions;
+	size_t ndecisions;
+};
+enum fw_err fw_store_plan_write(struct fw_store *s, struct fw_plan_write *w) FW_WUR;
+/* The plan per member: member_id NULL for all members; ordered by release
+ * time, member, kind. Entries come from the current classes and decisions;
+ * policy_version is the decisions' version. */
 enum fw_err fw_store_plan_list(struct fw_store *s, const char *advisory_id, const char *member_id,
 			       struct fw_plan_entry **out, size_t *n) FW_WUR;
+/* Whether every member is classed, unchanged since, and every scheduled or
+ * public advisory has decisions, all under the newest policy version. */
+enum fw_err fw_store_plan_current(struct fw_store *s, bool *current) FW_WUR;
 
 /* --- release work ------------------------------------------------------- */
 /* A (member, artifact version) that is due and not yet delivered. */
@@ -178,6 +241,38 @@ struct fw_delivery_read {
 enum fw_err fw_store_delivery_read_add(struct fw_store *s, const struct fw_delivery_read *r) FW_WUR;
 enum fw_err fw_store_delivery_read_list(struct fw_store *s, int64_t delivery_id,
 					struct fw_delivery_read **out, size_t *n) FW_WUR;
+
+/* --- acknowledgements: member-signed receipts (sqlite_ack.c, pg_ack.c) --
+ * At most one per delivery: the statement its member signed (docs/log.md,
+ * "Acknowledgements"), the minisign signature and the public key that
+ * verified it, each kept byte for byte, and the index of the "receipt" log
+ * entry sequenced in the same transaction. The caller verifies. */
+#define FW_STORE_ACK_STATEMENT_MAX 1024u  /* bytes; = FW_TLOG_ACK_STATEMENT_BYTES */
+#define FW_STORE_ACK_SIGNATURE_MAX 16384u /* bytes of a .minisig file */
+struct fw_store_log_hook;
+struct fw_store_ack {
+	int64_t delivery_id;
+	char member_id[FW_MODEL_ID_BYTES];
+	int64_t acked_at;
+	char public_key[FW_MODEL_MINISIGN_PK_BYTES]; /* base64 line of the key that verified */
+	bool logged;        /* out: a log entry records it */
+	uint64_t log_index; /* out: the receipt entry's index, when logged */
+};
+/* Stores an acknowledgement and, when log is given, its log entry (the hook
+ * runs after the insert, in the same transaction). If the delivery is
+ * acknowledged already nothing is written: a replay (the same statement
+ * and signature, byte for byte) is FW_OK with *added false and *a (and
+ * log->index) the stored one; anything else is FW_ERR_EXISTS. */
+enum fw_err fw_store_ack_add(struct fw_store *s, struct fw_store_ack *a, const char *statement, size_t statement_len,
+			     const char *signature, size_t signature_len, struct fw_store_log_hook *log,
+			     bool *added) FW_WUR;
+/* FW_ERR_NOT_FOUND when the delivery is not acknowledged; statement and
+ * signature (may be NULL) get the stored texts. */
+enum fw_err fw_store_ack_get(struct fw_store *s, int64_t delivery_id, struct fw_store_ack *out,
+			     struct fw_buf *statement, struct fw_buf *signature) FW_WUR;
+/* When each of n deliveries was acknowledged: at[i] for ids[i], 0 when it
+ * is not (or does not exist). n at most FW_STORE_MAX_LIST. */
+enum fw_err fw_store_ack_times(struct fw_store *s, const int64_t *ids, size_t n, int64_t *at) FW_WUR;
 
 /* --- transparency log (src/tlog/log.c builds on these) ----------------- */
 /* Entries are sequenced (given the next index) when written and integrated
@@ -299,6 +394,10 @@ struct fw_store_trace {
 	const char *result; /* borrowed */
 };
 enum fw_err fw_store_trace_add(struct fw_store *s, struct fw_store_trace *t) FW_WUR;
+/* The same with log's entry (may be NULL) written in the run's
+ * transaction; t->id is set before log->make runs. */
+enum fw_err fw_store_trace_add_logged(struct fw_store *s, struct fw_store_trace *t,
+				      struct fw_store_log_hook *log) FW_WUR;
 /* How many traces of an advisory are stored (an audit count). */
 enum fw_err fw_store_trace_count(struct fw_store *s, const char *advisory_id, size_t *n) FW_WUR;
 

@@ -173,3 +173,80 @@ out:
 	fw_buf_cleanup_secret(&opening);
 	return r;
 }
+
+/* --- member-signed receipts ---------------------------------------------- */
+static const char ctx_receipt[] = "forewarn/log/receipt-nonce/v1";
+
+static bool is_hash_hex(const char *s)
+{
+	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* One line with no space: every field of a statement but the hashes is an
+ * id, a name or a log origin, so a space or a newline is never right. */
+static bool is_word(const char *s)
+{
+	return s && *s && strcspn(s, " \t\r\n") == strlen(s);
+}
+
+enum fw_err fw_tlog_ack_statement(const struct fw_tlog_ack_subject *s, char out[FW_TLOG_ACK_STATEMENT_BYTES])
+{
+	if (!is_word(s->origin) || !is_word(s->member_id) || !is_word(s->advisory_id) || !is_word(s->kind) ||
+	    !is_hash_hex(s->sealed_sha256) || !is_hash_hex(s->plain_sha256) || s->delivery_id <= 0 ||
+	    s->version < 1 || s->delivery_index > INT64_MAX)
+		return fw_err_set(FW_ERR_INVALID, "delivery fields cannot go into an acknowledgement");
+	int n = snprintf(out, FW_TLOG_ACK_STATEMENT_BYTES,
+			 "forewarn/ack/v1\nlog %s\ndelivery %" PRId64 "\nmember %s\nadvisory %s\nkind %s\nversion %lld\n"
+			 "sealed-sha256 %s\nplain-sha256 %s\nlog-index %" PRIu64 "\n",
+			 s->origin, s->delivery_id, s->member_id, s->advisory_id, s->kind, s->version, s->sealed_sha256,
+			 s->plain_sha256, s->delivery_index);
+	if (n < 0 || (size_t)n >= FW_TLOG_ACK_STATEMENT_BYTES)
+		return fw_err_set(FW_ERR_INVALID, "delivery fields too long for an acknowledgement");
+	return FW_OK;
+}
+
+enum fw_err fw_tlog_receipt_opening(const uint8_t master[FW_CRYPTO_KEY_BYTES], const char *member_id,
+				    int64_t delivery_id, const char *statement, size_t n, char out[FW_TLOG_OPENING_BYTES])
+{
+	char in[FW_MODEL_ID_BYTES + 32], nonce_hex[2 * NONCE_BYTES + 1], st_hex[65];
+	uint8_t nonce[NONCE_BYTES], st[32];
+	enum fw_err r;
+	if (!is_word(member_id) || delivery_id <= 0 || !statement || n == 0)
+		return fw_err_set(FW_ERR_INVALID, "receipt fields cannot go into a log entry");
+	int k = snprintf(in, sizeof in, "%s\n%" PRId64, member_id, delivery_id);
+	if (k < 0 || (size_t)k >= sizeof in)
+		return fw_err_set(FW_ERR_INVALID, "member id too long for a log entry");
+	if ((r = fw_crypto_prf(master, ctx_receipt, in, (size_t)k, nonce, sizeof nonce)) != FW_OK)
+		return r;
+	fw_crypto_hex(nonce, sizeof nonce, nonce_hex);
+	fw_crypto_wipe(nonce, sizeof nonce);
+	fw_crypto_sha256(statement, n, st);
+	fw_crypto_hex(st, sizeof st, st_hex);
+	k = snprintf(out, FW_TLOG_OPENING_BYTES,
+		     "forewarn/log/receipt/v1\nmember %s\ndelivery %" PRId64 "\nstatement-sha256 %s\nnonce %s\n",
+		     member_id, delivery_id, st_hex, nonce_hex);
+	fw_crypto_wipe(nonce_hex, sizeof nonce_hex);
+	if (k < 0 || (size_t)k >= FW_TLOG_OPENING_BYTES)
+		return fw_err_set(FW_ERR_INVALID, "receipt fields too long for a log entry");
+	return FW_OK;
+}
+
+enum fw_err fw_tlog_entry_receipt(const uint8_t master[FW_CRYPTO_KEY_BYTES], const char *member_id,
+				  int64_t delivery_id, const char *statement, size_t n, uint64_t delivery_index,
+				  const uint8_t signature_sha256[32], int64_t time, struct fw_buf *entry)
+{
+	char opening[FW_TLOG_OPENING_BYTES], c_hex[65], s_hex[65];
+	uint8_t c[32];
+	enum fw_err r;
+	if (delivery_index > INT64_MAX)
+		return fw_err_set(FW_ERR_INVALID, "log index out of range");
+	if ((r = fw_tlog_receipt_opening(master, member_id, delivery_id, statement, n, opening)) != FW_OK)
+		return r;
+	fw_crypto_sha256(opening, strlen(opening), c);
+	fw_crypto_wipe(opening, sizeof opening);
+	fw_crypto_hex(c, 32, c_hex);
+	fw_crypto_hex(signature_sha256, 32, s_hex);
+	return fw_buf_printf(entry, "{\"commitment\":\"%s\",\"delivery_index\":%" PRIu64 ",\"signature_sha256\":\"%s\","
+			     "\"time\":%" PRId64 ",\"type\":\"receipt\",\"v\":1}",
+			     c_hex, delivery_index, s_hex, time);
+}

@@ -425,4 +425,36 @@ enum fw_err fw_tlog_entry_member(const uint8_t master[FW_CRYPTO_KEY_BYTES], cons
 enum fw_err fw_tlog_entry_event(const uint8_t master[FW_CRYPTO_KEY_BYTES], const char *type, const char *subject,
 				const char *details, int64_t time, struct fw_buf *entry) FW_WUR;
 
+/* --- member-signed receipts (docs/log.md, "Acknowledgements") ----------- */
+#define FW_TLOG_ACK_STATEMENT_BYTES 1024
+/* What an acknowledgement binds: one copy and its delivery entry in one log.
+ * Texts must be one line, the hashes 64 lower-case hex digits. */
+struct fw_tlog_ack_subject {
+	const char *origin; /* the log's origin: a statement is not valid in another log */
+	int64_t delivery_id;
+	const char *member_id;
+	const char *advisory_id;
+	const char *kind;
+	long long version;
+	const char *sealed_sha256; /* hex, of the age file */
+	const char *plain_sha256;  /* hex, of the plaintext copy */
+	uint64_t delivery_index;   /* of the delivery's entry */
+};
+/* The statement a member signs with minisign (prehashed, `minisign -S`):
+ *   "forewarn/ack/v1\nlog <origin>\ndelivery <id>\nmember <m>\nadvisory <a>\n"
+ *   "kind <k>\nversion <n>\nsealed-sha256 <hex>\nplain-sha256 <hex>\nlog-index <i>\n" */
+enum fw_err fw_tlog_ack_statement(const struct fw_tlog_ack_subject *s,
+				  char out[FW_TLOG_ACK_STATEMENT_BYTES]) FW_WUR;
+/* A receipt entry, recording that the member signed the statement of a
+ * delivery; the member and the statement are committed to:
+ *   {"commitment":"<hex>","delivery_index":<i>,"signature_sha256":"<hex>","time":<s>,"type":"receipt","v":1}
+ * with opening "forewarn/log/receipt/v1\nmember <m>\ndelivery <id>\nstatement-sha256 <hex>\nnonce <hex>\n"
+ * and nonce = fw_crypto_prf(master, "forewarn/log/receipt-nonce/v1", "<m>\n<id>"). */
+enum fw_err fw_tlog_receipt_opening(const uint8_t master[FW_CRYPTO_KEY_BYTES], const char *member_id,
+				    int64_t delivery_id, const char *statement, size_t n,
+				    char out[FW_TLOG_OPENING_BYTES]) FW_WUR;
+enum fw_err fw_tlog_entry_receipt(const uint8_t master[FW_CRYPTO_KEY_BYTES], const char *member_id,
+				  int64_t delivery_id, const char *statement, size_t n, uint64_t delivery_index,
+				  const uint8_t signature_sha256[32], int64_t time, struct fw_buf *entry) FW_WUR;
+
 #endif

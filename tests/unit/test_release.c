@@ -304,6 +304,68 @@ static void test_stored_policy_stops_older_plan_at_once(void **state)
 	assert_int_equal(count(c, "m1"), 1);
 }
 
+static enum fw_err failing_entry(void *ctx, struct fw_buf *entry, uint8_t leaf_hash[32])
+{
+	(void)entry;
+	(void)leaf_hash;
+	*(int *)ctx += 1;
+	return fw_err_set(FW_ERR_IO, "the log is unwritable");
+}
+
+static enum fw_err policy_entry(void *ctx, struct fw_buf *entry, uint8_t leaf_hash[32])
+{
+	const struct fw_policy_version *v = ctx;
+	enum fw_err r = fw_buf_printf(entry, "policy %d", v->version);
+	memset(leaf_hash, 0x5a, 32);
+	return r;
+}
+
+/* policy apply is one transaction: the version, its plan and its log entry
+ * are stored together or not at all. */
+static void test_policy_apply_is_one_transaction(void **state)
+{
+	struct ctx *c = *state;
+	assert_int_equal(fw_release_plan(c->rel, "adv", NULL, NULL), FW_OK);
+	struct fw_policy_version before, after;
+	assert_int_equal(fw_store_policy_get(c->s, 0, &before, NULL), FW_OK);
+	struct fw_store_log_state ls0, ls1;
+	assert_int_equal(fw_store_log_state(c->s, &ls0), FW_OK);
+
+	/* The entry cannot be written: nothing is stored, the old plan stays. */
+	const char *stricter = "tier a { grant summary at T-1d }\n";
+	int calls = 0;
+	struct fw_policy_version v = {.created_at = 3};
+	struct fw_store_log_hook fail = {.make = failing_entry, .ctx = &calls};
+	assert_int_equal(fw_release_policy_apply(c->rel, stricter, strlen(stricter), &v, &fail), FW_ERR_IO);
+	assert_int_equal(calls, 1);
+	assert_false(fail.written);
+	assert_int_equal(fw_store_policy_get(c->s, 0, &after, NULL), FW_OK);
+	assert_int_equal(after.version, before.version);
+	assert_int_equal(run(c, T - 5 * DAY), 2); /* the old plan's T-5d releases */
+
+	/* Written: the version, its plan and its entry, at once. */
+	struct fw_store_log_hook ok = {.make = policy_entry, .ctx = &v};
+	assert_int_equal(fw_release_policy_apply(c->rel, stricter, strlen(stricter), &v, &ok), FW_OK);
+	assert_true(ok.written);
+	assert_int_equal(v.version, before.version + 1);
+	assert_int_equal(fw_store_log_state(c->s, &ls1), FW_OK);
+	assert_true(ls1.sequenced == ls0.sequenced + 1);
+	assert_true(ok.index == ls0.sequenced);
+	bool current = false;
+	assert_int_equal(fw_store_plan_current(c->s, &current), FW_OK);
+	assert_true(current);
+	struct fw_plan_entry *p = NULL;
+	size_t n = 0;
+	assert_int_equal(fw_store_plan_list(c->s, "adv", "m1", &p, &n), FW_OK);
+	assert_int_equal(n, FW_KIND_COUNT);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(p[i].policy_version, v.version);
+		assert_int_equal(p[i].withheld, p[i].kind != FW_KIND_SUMMARY);
+	}
+	free(p);
+	assert_int_equal(run(c, T), 0); /* m1's summary came under the old plan; no poc now */
+}
+
 static void test_no_policy_refuses_plan(void **state)
 {
 	(void)state;
@@ -334,6 +396,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_two_runners_deliver_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_member_joins_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stored_policy_stops_older_plan_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_apply_is_one_transaction, setup, teardown),
 		cmocka_unit_test(test_no_policy_refuses_plan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,9 @@
  *  - no copy is made earlier than the decision in force allows (restrictions
  *    included);
  *  - a suspended or expelled member receives nothing after the change;
- *  - applying a policy and then the previous one restores the plan exactly. */
+ *  - applying a policy and then the previous one restores the plan exactly;
+ *  - the plan, made once per member class, is for every member what the
+ *    policy decides for that member. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,8 +73,10 @@ static void random_policy(struct fw_buf *b)
 	for (unsigned i = 0; i < nr; i++) {
 		static const char *const conds[] = {"member.jurisdiction in watched", "member.tier == silver",
 						    "kind in [poc, indicators]", "member.jurisdiction == DE and kind == summary",
-						    "not (member.tier == gold)"};
-		assert_int_equal(fw_buf_printf(b, "restrict r%u when %s { ", i, conds[pick(5)]), FW_OK);
+						    "not (member.tier == gold)", "member.id in [m01, m07]",
+						    "\"gov\" in member.tags or member.id == m03",
+						    "member.status == probation and not (member.jurisdiction == US)"};
+		assert_int_equal(fw_buf_printf(b, "restrict r%u when %s { ", i, conds[pick(8)]), FW_OK);
 		switch (pick(3)) {
 		case 0:
 			assert_int_equal(fw_buf_puts(b, "withhold "), FW_OK);
@@ -128,7 +132,7 @@ static void apply(struct world *w, const struct fw_buf *text)
 {
 	struct fw_policy_version v = {.created_at = 1};
 	fw_crypto_sha256(text->data, text->len, v.sha256);
-	enum fw_err r = fw_release_policy_apply(w->rel, fw_buf_str(text), text->len, &v);
+	enum fw_err r = fw_release_policy_apply(w->rel, fw_buf_str(text), text->len, &v, NULL);
 	if (r != FW_OK)
 		fail_msg("policy refused: %s\n%s", fw_err_detail(), fw_buf_str(text));
 }
@@ -142,6 +146,10 @@ static void populate(struct world *w)
 		snprintf(m.name, sizeof m.name, "member %u", i);
 		snprintf(m.tier, sizeof m.tier, "%s", tiers[pick(3)]);
 		memcpy(m.jurisdiction, lands[pick(4)], 3);
+		static const char *const tags[] = {"gov", "edu", "isp"};
+		m.tags.n = pick(3);
+		for (size_t t = 0; t < m.tags.n; t++)
+			snprintf(m.tags.v[t], sizeof m.tags.v[t], "%s", tags[pick(3)]);
 		assert_int_equal(fw_age_keygen(m.age_recipient, ident), FW_OK);
 		assert_int_equal(fw_store_member_create(w->s, &m), FW_OK);
 	}
@@ -286,6 +294,56 @@ static void test_apply_then_previous_restores_plan(void **state)
 	fw_buf_cleanup(&p2);
 }
 
+/* Planning decides once per member class: for every member and kind the
+ * stored plan must be what the policy decides for that very member. */
+static void test_class_plan_is_each_members_decision(void **state)
+{
+	(void)state;
+	struct fw_buf p;
+	size_t compared = 0;
+	fw_buf_init(&p, 1 << 16);
+	for (unsigned round = 0; round < 4 * ROUNDS; round++) {
+		struct world w;
+		struct fw_plan_entry *plan = NULL;
+		struct fw_member *ms = NULL;
+		struct fw_policy *pol = NULL;
+		struct fw_advisory a;
+		size_t np = 0, nm = 0;
+		rnd_state = 0x9E3779B97F4A7C15ULL * (round + 3);
+		world_open(&w);
+		populate(&w);
+		random_policy(&p);
+		apply(&w, &p);
+		assert_int_equal(fw_policy_parse(fw_buf_str(&p), p.len, &pol, NULL), FW_OK);
+		assert_int_equal(fw_store_advisory_get(w.s, "adv", &a), FW_OK);
+		assert_int_equal(fw_store_member_list(w.s, &ms, &nm), FW_OK);
+		assert_int_equal(fw_store_plan_list(w.s, "adv", NULL, &plan, &np), FW_OK);
+		assert_true(np == nm * FW_KIND_COUNT);
+		for (size_t i = 0; i < np; i++) {
+			const struct fw_member *m = NULL;
+			for (size_t j = 0; j < nm && !m; j++)
+				if (strcmp(ms[j].id, plan[i].member_id) == 0)
+					m = &ms[j];
+			assert_non_null(m);
+			struct fw_policy_decision d;
+			fw_policy_decide(pol, m, &a, plan[i].kind, &d);
+			if (d.withheld != plan[i].withheld || (!d.withheld && T + d.offset != plan[i].release_at) ||
+			    strcmp(d.reason, plan[i].reason) != 0)
+				fail_msg("round %u: %s %s: planned %s at %lld (%s), the policy decides %s at %lld (%s)\n%s",
+					 round, m->id, fw_kind_name(plan[i].kind), plan[i].withheld ? "withheld" : "release",
+					 (long long)plan[i].release_at, plan[i].reason, d.withheld ? "withheld" : "release",
+					 (long long)(T + d.offset), d.reason, fw_buf_str(&p));
+			compared++;
+		}
+		fw_policy_free(pol);
+		free(ms);
+		free(plan);
+		world_close(&w);
+	}
+	assert_true(compared == 4 * ROUNDS * NMEMBERS * FW_KIND_COUNT);
+	fw_buf_cleanup(&p);
+}
+
 int main(void)
 {
 	if (fw_crypto_init() != FW_OK)
@@ -294,6 +352,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_worlds),
 		cmocka_unit_test(test_apply_then_previous_restores_plan),
+		cmocka_unit_test(test_class_plan_is_each_members_decision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

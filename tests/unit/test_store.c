@@ -185,7 +185,7 @@ static void advisory_set_status(const struct ctx *c, const char *suffix, enum fw
 	mkid(c, id, suffix);
 	assert_int_equal(fw_store_advisory_get(c->s, id, &a), FW_OK);
 	a.status = st;
-	assert_int_equal(fw_store_advisory_update(c->s, &a), FW_OK);
+	assert_int_equal(fw_store_advisory_update(c->s, &a, NULL), FW_OK);
 }
 
 static void member_set_status(const struct ctx *c, const char *suffix, enum fw_member_status st)
@@ -228,6 +228,50 @@ static struct fw_plan_entry plan_entry(const struct ctx *c, const char *member, 
 	if (fw_store_policy_get(c->s, 0, &v, NULL) == FW_OK)
 		e.policy_version = v.version;
 	return e;
+}
+
+/* Writes a whole plan (FW_PLAN_ALL) in which each member named in e is a
+ * class of its own (its id), each entry one decision, relative to its
+ * advisory's T. */
+static enum fw_err plan_put(const struct ctx *c, const struct fw_plan_entry *e, size_t n)
+{
+	struct fw_plan_member *pm = calloc(n + 1, sizeof *pm);
+	struct fw_plan_decision *pd = calloc(n + 1, sizeof *pd);
+	size_t npm = 0;
+	assert_non_null(pm);
+	assert_non_null(pd);
+	for (size_t i = 0; i < n; i++) {
+		struct fw_member m;
+		struct fw_advisory a;
+		bool seen = false;
+		for (size_t j = 0; j < npm && !seen; j++)
+			seen = strcmp(pm[j].member_id, e[i].member_id) == 0;
+		if (!seen) {
+			snprintf(pm[npm].member_id, sizeof pm[npm].member_id, "%s", e[i].member_id);
+			snprintf(pm[npm].class_key, sizeof pm[npm].class_key, "%s", e[i].member_id);
+			if (fw_store_member_get(c->s, e[i].member_id, &m) == FW_OK)
+				pm[npm].member_updated_at = m.updated_at;
+			npm++;
+		}
+		snprintf(pd[i].advisory_id, sizeof pd[i].advisory_id, "%s", e[i].advisory_id);
+		snprintf(pd[i].class_key, sizeof pd[i].class_key, "%s", e[i].member_id);
+		pd[i].kind = e[i].kind;
+		pd[i].withheld = e[i].withheld;
+		assert_int_equal(fw_store_advisory_get(c->s, e[i].advisory_id, &a), FW_OK);
+		pd[i].offset = e[i].withheld ? 0 : e[i].release_at - a.public_at;
+		snprintf(pd[i].reason, sizeof pd[i].reason, "%s", e[i].reason);
+	}
+	struct fw_plan_write w = {.scope = FW_PLAN_ALL, .policy_version = n ? e[0].policy_version : 0,
+				  .members = pm, .nmembers = npm, .decisions = pd, .ndecisions = n};
+	if (n == 0) {
+		struct fw_policy_version v;
+		if (fw_store_policy_get(c->s, 0, &v, NULL) == FW_OK)
+			w.policy_version = v.version;
+	}
+	enum fw_err r = fw_store_plan_write(c->s, &w);
+	free(pm);
+	free(pd);
+	return r;
 }
 
 static void delivery_fill(struct fw_delivery *d, const struct fw_due *due, int64_t at)
@@ -572,14 +616,14 @@ static void test_advisories(void **state)
 	memset(a.cvss_vector, 0, sizeof a.cvss_vector);
 	a.cvss_score = 0.0;
 	a.tlp = FW_TLP_RED;
-	assert_int_equal(fw_store_advisory_update(c->s, &a), FW_OK);
+	assert_int_equal(fw_store_advisory_update(c->s, &a, NULL), FW_OK);
 	memset(&got, 0, sizeof got);
 	assert_int_equal(fw_store_advisory_get(c->s, a.id, &got), FW_OK);
 	assert_memory_equal(&got, &a, sizeof a);
 
 	struct fw_advisory ghost;
 	advisory_fill(c, &ghost, "ghost", FW_ADVISORY_DRAFT, 0);
-	assert_int_equal(fw_store_advisory_update(c->s, &ghost), FW_ERR_NOT_FOUND);
+	assert_int_equal(fw_store_advisory_update(c->s, &ghost, NULL), FW_ERR_NOT_FOUND);
 
 	advisory_make(c, "alpha", FW_ADVISORY_PUBLIC, c->t0);
 	assert_int_equal(fw_store_advisory_list(c->s, &list, &n), FW_OK);
@@ -728,31 +772,29 @@ static void test_policy(void **state)
 }
 
 /* --- plan --------------------------------------------------------------- */
-static void test_plan_replace(void **state)
+static void test_plan_write(void **state)
 {
 	struct ctx *c = *state;
-	struct fw_plan_entry e[4], *list = NULL;
+	struct fw_plan_entry e[5], *list = NULL;
 	size_t n = 0;
-	char adv[FW_MODEL_ID_BYTES], m2[FW_MODEL_ID_BYTES];
+	char adv[FW_MODEL_ID_BYTES], other[FW_MODEL_ID_BYTES], m2[FW_MODEL_ID_BYTES];
 
 	member_make(c, "m1", FW_MEMBER_ACTIVE);
 	member_make(c, "m2", FW_MEMBER_ACTIVE);
 	advisory_make(c, "adv", FW_ADVISORY_SCHEDULED, c->t0 + 1000);
 	advisory_make(c, "other", FW_ADVISORY_SCHEDULED, c->t0 + 1000);
 	mkid(c, adv, "adv");
+	mkid(c, other, "other");
 	mkid(c, m2, "m2");
 
 	e[0] = plan_entry(c, "m2", "adv", FW_KIND_POC, false, c->t0 + 10);
 	e[1] = plan_entry(c, "m1", "adv", FW_KIND_POC, false, c->t0 + 10);
 	e[2] = plan_entry(c, "m1", "adv", FW_KIND_SUMMARY, false, c->t0 + 10);
-	e[3] = plan_entry(c, "m2", "adv", FW_KIND_DESCRIPTION, true, c->t0 + 5);
-	assert_int_equal(fw_store_plan_replace(c->s, adv, e, 4), FW_OK);
-	struct fw_plan_entry keep = plan_entry(c, "m1", "other", FW_KIND_SUMMARY, false, c->t0);
-	char other[FW_MODEL_ID_BYTES];
-	mkid(c, other, "other");
-	assert_int_equal(fw_store_plan_replace(c->s, other, &keep, 1), FW_OK);
+	e[3] = plan_entry(c, "m2", "adv", FW_KIND_DESCRIPTION, true, 0);
+	e[4] = plan_entry(c, "m1", "other", FW_KIND_SUMMARY, false, c->t0);
+	assert_int_equal(plan_put(c, e, 5), FW_OK);
 
-	/* By release time, member, then kind in enum order. */
+	/* By release time (withheld first), member, then kind in enum order. */
 	assert_int_equal(fw_store_plan_list(c->s, adv, NULL, &list, &n), FW_OK);
 	assert_int_equal(n, 4);
 	assert_memory_equal(&list[0], &e[3], sizeof e[3]);
@@ -768,38 +810,74 @@ static void test_plan_replace(void **state)
 	free(list);
 	list = NULL;
 
-	/* Replacing is whole-sale: what is not in the new plan is gone. */
+	/* Decisions are relative to T: moving T moves the plan. */
+	struct fw_advisory a;
+	assert_int_equal(fw_store_advisory_get(c->s, other, &a), FW_OK);
+	a.public_at += 500;
+	assert_int_equal(fw_store_advisory_update(c->s, &a, NULL), FW_OK);
+	assert_int_equal(fw_store_plan_list(c->s, other, NULL, &list, &n), FW_OK);
+	assert_int_equal(n, 1);
+	assert_true(list[0].release_at == c->t0 + 500);
+	free(list);
+	list = NULL;
+
+	/* A whole plan replaces everything: what is not in it is gone. */
 	e[0] = plan_entry(c, "m2", "adv", FW_KIND_MITIGATION, false, c->t0 + 20);
-	assert_int_equal(fw_store_plan_replace(c->s, adv, e, 1), FW_OK);
+	assert_int_equal(plan_put(c, e, 1), FW_OK);
 	assert_int_equal(fw_store_plan_list(c->s, adv, NULL, &list, &n), FW_OK);
 	assert_int_equal(n, 1);
 	assert_memory_equal(&list[0], &e[0], sizeof e[0]);
 	free(list);
 	list = NULL;
+	assert_int_equal(fw_store_plan_list(c->s, other, NULL, &list, &n), FW_OK);
+	assert_int_equal(n, 0);
+	free(list);
+	list = NULL;
 
-	/* A failing replace changes nothing: unknown member, duplicate entry,
-	 * entry of another advisory. */
+	/* A failing write changes nothing: an unknown member; a plan decided
+	 * under a policy version that is no longer the newest. */
 	struct fw_plan_entry bad[2];
 	bad[0] = plan_entry(c, "m1", "adv", FW_KIND_POC, false, c->t0);
 	bad[1] = plan_entry(c, "nobody", "adv", FW_KIND_POC, false, c->t0);
-	assert_int_equal(fw_store_plan_replace(c->s, adv, bad, 2), FW_ERR_INVALID);
-	bad[1] = bad[0];
-	assert_int_equal(fw_store_plan_replace(c->s, adv, bad, 2), FW_ERR_EXISTS);
-	bad[1] = plan_entry(c, "m1", "other", FW_KIND_POC, false, c->t0);
-	assert_int_equal(fw_store_plan_replace(c->s, adv, bad, 2), FW_ERR_INVALID);
+	assert_int_equal(plan_put(c, bad, 2), FW_ERR_INVALID);
+	bad[1] = plan_entry(c, "m2", "adv", FW_KIND_POC, false, c->t0);
+	bad[0].policy_version = bad[1].policy_version = e[0].policy_version + 1;
+	assert_int_equal(plan_put(c, bad, 2), FW_ERR_BUSY);
 	assert_int_equal(fw_store_plan_list(c->s, adv, NULL, &list, &n), FW_OK);
 	assert_int_equal(n, 1);
 	assert_memory_equal(&list[0], &e[0], sizeof e[0]);
 	free(list);
 	list = NULL;
 
-	/* The other advisory's plan was never touched; an empty plan clears. */
-	assert_int_equal(fw_store_plan_list(c->s, other, NULL, &list, &n), FW_OK);
+	/* One member's plan: its class changes, and decisions for that class
+	 * are added; nobody else's changes. */
+	struct fw_plan_member pm;
+	struct fw_plan_decision pd;
+	struct fw_member m;
+	memset(&pm, 0, sizeof pm);
+	memset(&pd, 0, sizeof pd);
+	assert_int_equal(fw_store_member_get(c->s, m2, &m), FW_OK);
+	snprintf(pm.member_id, sizeof pm.member_id, "%s", m2);
+	snprintf(pm.class_key, sizeof pm.class_key, "tier=gold");
+	pm.member_updated_at = m.updated_at;
+	snprintf(pd.advisory_id, sizeof pd.advisory_id, "%s", adv);
+	snprintf(pd.class_key, sizeof pd.class_key, "tier=gold");
+	pd.kind = FW_KIND_SUMMARY;
+	pd.offset = -100;
+	struct fw_plan_write w = {.scope = FW_PLAN_MEMBER, .policy_version = e[0].policy_version,
+				  .members = &pm, .nmembers = 1, .decisions = &pd, .ndecisions = 1};
+	assert_int_equal(fw_store_plan_write(c->s, &w), FW_OK);
+	assert_int_equal(fw_store_plan_list(c->s, adv, m2, &list, &n), FW_OK);
 	assert_int_equal(n, 1);
-	assert_memory_equal(&list[0], &keep, sizeof keep);
+	assert_int_equal(list[0].kind, FW_KIND_SUMMARY);
+	assert_true(list[0].release_at == c->t0 + 900);
 	free(list);
 	list = NULL;
-	assert_int_equal(fw_store_plan_replace(c->s, adv, NULL, 0), FW_OK);
+	/* A member's write may not carry another class's decisions. */
+	snprintf(pd.class_key, sizeof pd.class_key, "tier=silver");
+	assert_int_equal(fw_store_plan_write(c->s, &w), FW_ERR_INVALID);
+	/* An empty whole plan clears. */
+	assert_int_equal(plan_put(c, NULL, 0), FW_OK);
 	assert_int_equal(fw_store_plan_list(c->s, adv, NULL, &list, &n), FW_OK);
 	assert_int_equal(n, 0);
 	free(list);
@@ -830,13 +908,9 @@ static void due_fixture(const struct ctx *c)
 		plan_entry(c, "m2", "adv", FW_KIND_DESCRIPTION, false, t + 2000), /* future */
 		plan_entry(c, "m3", "adv", FW_KIND_SUMMARY, false, t + 10),     /* suspended */
 		plan_entry(c, "m4", "adv", FW_KIND_SUMMARY, false, t + 10),     /* expelled */
+		plan_entry(c, "m1", "draft", FW_KIND_SUMMARY, false, t + 10),   /* a draft */
 	};
-	char id[FW_MODEL_ID_BYTES];
-	mkid(c, id, "adv");
-	assert_int_equal(fw_store_plan_replace(c->s, id, e, sizeof e / sizeof e[0]), FW_OK);
-	struct fw_plan_entry d = plan_entry(c, "m1", "draft", FW_KIND_SUMMARY, false, t + 10);
-	mkid(c, id, "draft");
-	assert_int_equal(fw_store_plan_replace(c->s, id, &d, 1), FW_OK);
+	assert_int_equal(plan_put(c, e, sizeof e / sizeof e[0]), FW_OK);
 }
 
 static void test_due_conditions(void **state)
@@ -1171,7 +1245,7 @@ static void test_concurrent_delivery(void **state)
 		for (int k = 0; k < FW_KIND_COUNT; k++)
 			e[ne++] = plan_entry(c, name, "adv", (enum fw_kind)k, false, c->t0 + i);
 	}
-	assert_int_equal(fw_store_plan_replace(c->s, adv, e, ne), FW_OK);
+	assert_int_equal(plan_put(c, e, ne), FW_OK);
 	struct fw_due due[CMEMBERS * FW_KIND_COUNT + 1];
 	assert_int_equal(due_mine(c, c->t0 + 100, due, CMEMBERS * FW_KIND_COUNT), ne);
 
@@ -1226,7 +1300,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_advisories, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_artifacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plan_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_due_conditions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_wakeup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_publish_due, setup, teardown),
