@@ -1,15 +1,19 @@
-/* forewarn log: checkpoint | proof | verify | audit, and the log checks of
- * `forewarn fetch` (fw_cli_log_*).
+/* forewarn log: checkpoint | proof | verify | audit | witness |
+ * witness-keygen | cosign, and the log checks of `forewarn fetch`
+ * (fw_cli_log_*).
  *
  * Everything the server sends is checked here with the pure log code of
  * src/tlog (signatures, proofs, tiles), never trusted: a checkpoint must be
  * signed by the log key the user trusts (given, pinned, or - announced as
- * such - taken from /api/v1/program on first use), and a newer checkpoint
- * must be consistent with every older one this client has seen. */
+ * such - taken from /api/v1/program on first use), cosigned by --quorum of
+ * the --witness keys given, and a newer checkpoint must be consistent with
+ * every older one this client has seen. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -23,10 +27,14 @@
 #define CHECKPOINT_FILE "checkpoint"
 #define PATH_BYTES 4096
 
+/* Witness keys one verification may require (the log key is the 64th). */
+#define WITNESSES_MAX (FW_TLOG_KEYS_MAX - 1)
+
 struct fw_cli_log {
 	struct fw_cli *cli;
 	struct fw_tlog_vkey key;
-	struct fw_tlog_policy pol;
+	struct fw_tlog_vkey witnesses[WITNESSES_MAX];
+	struct fw_tlog_policy pol; /* the newest checkpoint: log key and witness quorum */
 	struct fw_buf note; /* the newest checkpoint verified */
 	struct fw_tlog_checkpoint cp;
 };
@@ -45,6 +53,19 @@ static void log_set_key(struct fw_cli_log *l, const struct fw_tlog_vkey *k)
 	l->key = *k;
 	l->pol.origin = NULL; /* the key's name */
 	l->pol.log_key = &l->key;
+}
+
+/* For a checkpoint kept from before or an older one the server sends with
+ * a proof: the log's signature only. Cosignatures are required of the
+ * newest checkpoint, the one being trusted now; an older one may have
+ * been signed before the witnesses came by. */
+static struct fw_tlog_policy log_only(const struct fw_cli_log *l)
+{
+	struct fw_tlog_policy p = l->pol;
+	p.witnesses = NULL;
+	p.n_witnesses = 0;
+	p.quorum = 0;
+	return p;
 }
 
 static enum fw_err get_raw(struct fw_cli *cli, const char *path, size_t max, struct fw_cli_resp *out)
@@ -79,8 +100,18 @@ static enum fw_err fetch_checkpoint(struct fw_cli_log *l)
 	if ((r = get_raw(l->cli, "/log/checkpoint", FW_TLOG_NOTE_MAX, &resp)) != FW_OK)
 		goto out;
 	if ((r = fw_tlog_checkpoint_open(fw_buf_str(&resp.body), resp.body.len, &l->pol, &cp)) != FW_OK) {
-		r = fw_err_set(FW_ERR_CRYPTO, "THE LOG'S CHECKPOINT DOES NOT VERIFY with key %s: %s", l->key.name,
-			       fw_err_detail());
+		struct fw_tlog_policy lo = log_only(l);
+		char why[256];
+		snprintf(why, sizeof why, "%s", fw_err_detail());
+		/* Signed by the log but short of cosignatures: the witnesses have
+		 * not seen this checkpoint (yet); no sign of a forked log. */
+		if (l->pol.quorum && fw_tlog_checkpoint_open(fw_buf_str(&resp.body), resp.body.len, &lo, &cp) == FW_OK)
+			r = fw_err_set(FW_ERR_STATE, "the log's checkpoint of size %" PRIu64 " is not cosigned by %zu of "
+				       "the %zu witnesses given (%s); they may not have seen it yet",
+				       cp.size, l->pol.quorum, l->pol.n_witnesses, why);
+		else
+			r = fw_err_set(FW_ERR_CRYPTO, "THE LOG'S CHECKPOINT DOES NOT VERIFY with key %s: %s",
+				       l->key.name, why);
 		goto out;
 	}
 	fw_buf_reset(&l->note);
@@ -337,16 +368,47 @@ out:
 /* --- forewarn log … ------------------------------------------------------ */
 static const struct fw_cli_opt key_opts[] = {
 	{"log-key", "VKEY", false, false, "the log's verifier key name+hex8+base64 (default: the server's, untrusted)"},
+	{"witness", "VKEY", true, false, "a witness's cosignature verifier key (type 0x04); the newest checkpoint must be cosigned by --quorum of them"},
+	{"quorum", "N", false, false, "how many --witness keys must have cosigned (default: all given)"},
 	{NULL, NULL, false, false, NULL},
 };
 
-/* --log-key, else the key the server announces (said so on stderr). */
+/* --witness (each a type 0x04 key, none twice) and --quorum into l->pol. */
+static enum fw_err trust_witnesses(struct fw_cli_log *l, const struct fw_cli_args *a)
+{
+	const char *v[WITNESSES_MAX + 1], *q = fw_cli_arg(a, "quorum");
+	int n = fw_cli_arg_all(a, "witness", v, WITNESSES_MAX + 1);
+	long long quorum = n;
+	enum fw_err r;
+	if (n > WITNESSES_MAX)
+		return fw_err_set(FW_ERR_INVALID, "at most %d --witness keys", WITNESSES_MAX);
+	for (int i = 0; i < n; i++) {
+		struct fw_tlog_vkey *k = &l->witnesses[i];
+		if (fw_tlog_vkey_parse(v[i], strlen(v[i]), k) != FW_OK || k->type != FW_TLOG_SIG_COSIG_V1)
+			return fw_err_set(FW_ERR_INVALID, "--witness %.80s is not a cosignature verifier key "
+				       "name+hex8+base64 of type 0x04", v[i]);
+		for (int j = 0; j < i; j++)
+			if (l->witnesses[j].id == k->id && strcmp(l->witnesses[j].name, k->name) == 0)
+				return fw_err_set(FW_ERR_INVALID, "--witness %s is given twice", k->name);
+	}
+	if (q && (r = fw_cli_parse_int(q, 0, n, &quorum)) != FW_OK)
+		return fw_err_set(r, "--quorum must be 0 to the number of --witness keys (%d)", n);
+	l->pol.witnesses = n ? l->witnesses : NULL;
+	l->pol.n_witnesses = (size_t)n;
+	l->pol.quorum = (size_t)quorum;
+	return FW_OK;
+}
+
+/* --log-key, else the key the server announces (said so on stderr); and
+ * the witnesses. */
 static enum fw_err trust_key(struct fw_cli_log *l, const struct fw_cli_args *a)
 {
 	struct fw_tlog_vkey k;
 	char text[FW_TLOG_VKEY_BYTES];
 	const char *v = fw_cli_arg(a, "log-key");
 	enum fw_err r;
+	if ((r = trust_witnesses(l, a)) != FW_OK)
+		return r;
 	if (v) {
 		if (fw_tlog_vkey_parse(v, strlen(v), &k) != FW_OK || k.type != FW_TLOG_SIG_ED25519)
 			return fw_err_set(FW_ERR_INVALID, "--log-key is not an Ed25519 verifier key name+hex8+base64");
@@ -381,6 +443,8 @@ static int cmd_checkpoint(struct fw_cli *cli, int argc, char **argv)
 
 static const struct fw_cli_opt proof_opts[] = {
 	{"log-key", "VKEY", false, false, "the log's verifier key (default: the server's, untrusted)"},
+	{"witness", "VKEY", true, false, "a witness's cosignature verifier key (type 0x04); the newest checkpoint must be cosigned by --quorum of them"},
+	{"quorum", "N", false, false, "how many --witness keys must have cosigned (default: all given)"},
 	{"index", "N", false, false, "inclusion proof of entry N in the newest tree"},
 	{"from", "SIZE", false, false, "consistency proof from the tree of SIZE to the newest"},
 	{NULL, NULL, false, false, NULL},
@@ -415,7 +479,8 @@ static enum fw_err run_proof(struct fw_cli_log *l, const struct fw_cli_args *a)
 		if ((r = fw_cli_get_json(l->cli, path, &got)) == FW_OK &&
 		    (r = proof_from_json(json_object_get(got, "proof"), &p)) == FW_OK) {
 			const char *n1 = fw_cli_jstr(got, "from_checkpoint");
-			if (!n1 || fw_tlog_checkpoint_open(n1, strlen(n1), &l->pol, &oc) != FW_OK || oc.size != (uint64_t)v)
+			struct fw_tlog_policy older = log_only(l);
+			if (!n1 || fw_tlog_checkpoint_open(n1, strlen(n1), &older, &oc) != FW_OK || oc.size != (uint64_t)v)
 				r = fw_err_set(FW_ERR_CRYPTO, "no verifiable checkpoint of size %lld", v);
 			else if (memcpy(r1, oc.root, 32), fw_tlog_consistency_verify((uint64_t)v, l->cp.size, r1, l->cp.root, &p) != FW_OK)
 				r = fw_err_set(FW_ERR_CRYPTO, "the consistency proof does not verify");
@@ -462,6 +527,8 @@ static int cmd_proof(struct fw_cli *cli, int argc, char **argv)
 
 static const struct fw_cli_opt verify_opts[] = {
 	{"log-key", "VKEY", false, false, "the log's verifier key (default: the server's, untrusted)"},
+	{"witness", "VKEY", true, false, "a witness's cosignature verifier key (type 0x04); the newest checkpoint must be cosigned by --quorum of them"},
+	{"quorum", "N", false, false, "how many --witness keys must have cosigned (default: all given)"},
 	{"from", "CHECKPOINT", false, true, "a signed checkpoint kept from before (file)"},
 	{NULL, NULL, false, false, NULL},
 };
@@ -485,7 +552,8 @@ static int cmd_verify(struct fw_cli *cli, int argc, char **argv)
 	if ((r = trust_key(&l, &a)) != FW_OK ||
 	    (r = fw_cli_file_read(fw_cli_arg(&a, "from"), FW_TLOG_NOTE_MAX, &old)) != FW_OK)
 		goto out;
-	if (fw_tlog_checkpoint_open(fw_buf_str(&old), old.len, &l.pol, &oc) != FW_OK) {
+	struct fw_tlog_policy kept = log_only(&l);
+	if (fw_tlog_checkpoint_open(fw_buf_str(&old), old.len, &kept, &oc) != FW_OK) {
 		r = fw_err_set(FW_ERR_CRYPTO, "%s is not a checkpoint signed by the log key", fw_cli_arg(&a, "from"));
 		goto out;
 	}
@@ -496,9 +564,13 @@ static int cmd_verify(struct fw_cli *cli, int argc, char **argv)
 			       "): truncated, or an old checkpoint is served", l.cp.size, oc.size);
 		goto out;
 	}
-	if ((r = check_consistent(cli, oc.size, oc.root, l.cp.size, l.cp.root)) == FW_OK)
-		printf("consistent: the log's tree of %" PRIu64 " entries extends the kept one of %" PRIu64 "\n",
-		       l.cp.size, oc.size);
+	if ((r = check_consistent(cli, oc.size, oc.root, l.cp.size, l.cp.root)) == FW_OK) {
+		printf("consistent: the log's tree of %" PRIu64 " entries extends the kept one of %" PRIu64, l.cp.size,
+		       oc.size);
+		if (l.pol.n_witnesses)
+			printf(", cosigned by at least %zu of the %zu witnesses given", l.pol.quorum, l.pol.n_witnesses);
+		putchar('\n');
+	}
 out:
 	if (r == FW_ERR_CRYPTO)
 		loud(fw_err_detail());
@@ -620,6 +692,8 @@ static enum fw_err audit_upper(struct audit *a)
 
 static const struct fw_cli_opt audit_opts[] = {
 	{"log-key", "VKEY", false, false, "the log's verifier key (default: the server's, untrusted)"},
+	{"witness", "VKEY", true, false, "a witness's cosignature verifier key (type 0x04); the newest checkpoint must be cosigned by --quorum of them"},
+	{"quorum", "N", false, false, "how many --witness keys must have cosigned (default: all given)"},
 	{"from", "CHECKPOINT", false, false, "also check that the tree extends this kept checkpoint"},
 	{NULL, NULL, false, false, NULL},
 };
@@ -658,7 +732,8 @@ static enum fw_err run_audit(struct fw_cli_log *l, const struct fw_cli_args *arg
 		struct fw_tlog_checkpoint oc;
 		fw_buf_init(&old, FW_TLOG_NOTE_MAX);
 		if ((r = fw_cli_file_read(from, FW_TLOG_NOTE_MAX, &old)) == FW_OK) {
-			if (fw_tlog_checkpoint_open(fw_buf_str(&old), old.len, &l->pol, &oc) != FW_OK)
+			struct fw_tlog_policy kept = log_only(l);
+			if (fw_tlog_checkpoint_open(fw_buf_str(&old), old.len, &kept, &oc) != FW_OK)
 				r = fw_err_set(FW_ERR_CRYPTO, "%s is not a checkpoint signed by the log key", from);
 			else if (oc.size > a.size)
 				r = fw_err_set(FW_ERR_CRYPTO, "the log (%" PRIu64 ") is smaller than the kept checkpoint (%" PRIu64 ")",
@@ -695,11 +770,255 @@ static int cmd_audit(struct fw_cli *cli, int argc, char **argv)
 	return fw_cli_finish(r);
 }
 
+/* --- witnesses ----------------------------------------------------------- */
+/* A witness key file (fw_tlog_skey_format, type 0x04), readable by its
+ * owner only. */
+static enum fw_err load_witness_key(const char *path, struct fw_sign_key *key, struct fw_tlog_vkey *vk)
+{
+	struct stat st;
+	struct fw_buf b;
+	enum fw_err r;
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		return fw_err_set(FW_ERR_STATE, "%s is readable by others: run chmod 600 %s", path, path);
+	fw_buf_init(&b, FW_CLI_MAX_SMALL_FILE_BYTES);
+	if ((r = fw_cli_file_read(path, FW_CLI_MAX_SMALL_FILE_BYTES, &b)) == FW_OK &&
+	    (fw_tlog_skey_parse(fw_buf_str(&b), b.len, key, vk) != FW_OK || vk->type != FW_TLOG_SIG_COSIG_V1))
+		r = fw_err_set(FW_ERR_INVALID, "%s is not a witness key file (forewarn log witness-keygen)", path);
+	fw_buf_cleanup_secret(&b);
+	return r;
+}
+
+static const struct fw_cli_opt keygen_opts[] = {
+	{"name", "NAME", false, true, "the witness's name, e.g. witness.example.org/w1 (no spaces, no '+')"},
+	{"out", "FILE", false, true, "where to write the secret key (a new file, mode 0600)"},
+	{NULL, NULL, false, false, NULL},
+};
+static const struct fw_cli_spec keygen_spec = {
+	"log witness-keygen", "", 0, 0, keygen_opts,
+	"Makes a witness key: writes the secret key to --out (PRIVATE+KEY+name+hex8+\n"
+	"base64, readable by you only) and prints the verifier key name+hex8+base64\n"
+	"(type 0x04, cosignature/v1) that the log's operator configures with\n"
+	"forewarnd --witness."};
+
+static int cmd_witness_keygen(struct fw_cli *cli, int argc, char **argv)
+{
+	struct fw_cli_args a;
+	uint8_t seed[FW_CRYPTO_ED25519_SEED_BYTES];
+	char sk[FW_TLOG_SKEY_BYTES], vk[FW_TLOG_VKEY_BYTES];
+	struct fw_sign_key k;
+	struct fw_tlog_vkey v;
+	enum fw_err r;
+	int rc = fw_cli_args_parse(cli, &keygen_spec, argc, argv, &a);
+	if (rc != FW_CLI_CONTINUE)
+		return rc;
+	const char *name = fw_cli_arg(&a, "name"), *out = fw_cli_arg(&a, "out");
+	if (!fw_tlog_name_is_valid(name, strlen(name)))
+		return fw_cli_usage(&keygen_spec, "--name must be 1 to %d bytes without spaces or '+'", FW_TLOG_NAME_MAX);
+	if (access(out, F_OK) == 0)
+		return fw_cli_finish(fw_err_set(FW_ERR_EXISTS, "%s exists; not overwritten", out));
+	fw_crypto_random(seed, sizeof seed);
+	if ((r = fw_tlog_skey_format(name, FW_TLOG_SIG_COSIG_V1, seed, sk)) == FW_OK &&
+	    (r = fw_tlog_skey_parse(sk, strlen(sk), &k, &v)) == FW_OK && (r = fw_tlog_vkey_format(&v, vk)) == FW_OK) {
+		size_t n = strlen(sk);
+		sk[n] = '\n';
+		r = fw_cli_file_write_atomic(out, sk, n + 1, 0600);
+	}
+	fw_crypto_wipe(seed, sizeof seed);
+	fw_crypto_wipe(sk, sizeof sk);
+	fw_crypto_wipe(&k, sizeof k);
+	if (r == FW_OK) {
+		if (cli->json) {
+			json_t *j = json_pack("{s:s,s:s}", "verifier_key", vk, "key_file", out);
+			fw_cli_print_json(j);
+			json_decref(j);
+		} else {
+			printf("%s\n", vk);
+			fprintf(stderr, "wrote the secret key to %s; give the verifier key above to the log's operator\n", out);
+		}
+	}
+	return fw_cli_finish(r);
+}
+
+/* The checkpoint text of a file holding a checkpoint, signed or not: the
+ * part before the signatures' blank line. */
+static enum fw_err checkpoint_text_of(const struct fw_buf *b, size_t *text_len)
+{
+	struct fw_tlog_checkpoint cp;
+	const char *s = fw_buf_str(b);
+	size_t n = b->len;
+	for (size_t i = n > 1 ? n - 1 : 0; i-- > 0;)
+		if (s[i] == '\n' && s[i + 1] == '\n') {
+			n = i + 1;
+			break;
+		}
+	if (fw_tlog_checkpoint_parse(s, n, &cp) != FW_OK)
+		return fw_err_set(FW_ERR_INVALID, "not a checkpoint (origin, size and root hash lines)");
+	*text_len = n;
+	return FW_OK;
+}
+
+static const struct fw_cli_opt cosign_opts[] = {
+	{"key", "FILE", false, true, "the witness key file (forewarn log witness-keygen)"},
+	{"time", "SECONDS", false, false, "the cosignature's time, POSIX seconds (default: now)"},
+	{NULL, NULL, false, false, NULL},
+};
+static const struct fw_cli_spec cosign_spec = {
+	"log cosign", "CHECKPOINT", 1, 1, cosign_opts,
+	"Prints the cosignature/v1 line of the witness key over the checkpoint in\n"
+	"the file CHECKPOINT (a signed note or its text), checking nothing else:\n"
+	"for witnesses that check the log by other means. `forewarn log witness`\n"
+	"checks the log first and hands the line in."};
+
+static int cmd_cosign(struct fw_cli *cli, int argc, char **argv)
+{
+	struct fw_cli_args a;
+	struct fw_sign_key k;
+	struct fw_tlog_vkey v;
+	struct fw_buf cp, line;
+	size_t text_len = 0;
+	long long t = (long long)time(NULL);
+	enum fw_err r;
+	int rc = fw_cli_args_parse(cli, &cosign_spec, argc, argv, &a);
+	if (rc != FW_CLI_CONTINUE)
+		return rc;
+	const char *ts = fw_cli_arg(&a, "time");
+	if (ts && fw_cli_parse_int(ts, 0, INT64_MAX, &t) != FW_OK)
+		return fw_cli_usage(&cosign_spec, "--time must be POSIX seconds");
+	fw_buf_init(&cp, FW_TLOG_NOTE_MAX);
+	fw_buf_init(&line, 4096);
+	if ((r = load_witness_key(fw_cli_arg(&a, "key"), &k, &v)) != FW_OK)
+		goto out;
+	if ((r = fw_cli_file_read(a.pos[0], FW_TLOG_NOTE_MAX, &cp)) != FW_OK ||
+	    (r = checkpoint_text_of(&cp, &text_len)) != FW_OK)
+		goto out;
+	if ((r = fw_tlog_cosign(fw_buf_str(&cp), text_len, v.name, &k, (uint64_t)t, &line)) != FW_OK)
+		goto out;
+	fwrite(line.data, 1, line.len, stdout);
+out:
+	fw_crypto_wipe(&k, sizeof k);
+	fw_buf_cleanup(&cp);
+	fw_buf_cleanup(&line);
+	return fw_cli_finish(r);
+}
+
+static const struct fw_cli_opt witness_opts[] = {
+	{"key", "FILE", false, true, "the witness key file (forewarn log witness-keygen)"},
+	{"state", "FILE", false, false, "the last checkpoint this witness cosigned: the new one must extend it"},
+	{"log-key", "VKEY", false, false, "the log's verifier key (default: the server's, untrusted)"},
+	{NULL, NULL, false, false, NULL},
+};
+static const struct fw_cli_spec witness_spec = {
+	"log witness", "", 0, 0, witness_opts,
+	"Acts as a witness once: fetches the log's newest checkpoint, verifies the\n"
+	"log's signature and - with --state - that the tree extends the one in\n"
+	"that file (a consistency proof; never smaller, never another tree of the\n"
+	"same size), cosigns it (C2SP tlog-cosignature, cosignature/v1) and hands\n"
+	"the line to the server (POST /api/v1/log/cosignatures; an auditor's or\n"
+	"admin's token), then keeps the checkpoint in --state. Run it from cron\n"
+	"or a loop; exit 1, loudly, when the log does not extend the kept one."};
+
+/* The new checkpoint against the one in the state file, if there is one. */
+static enum fw_err witness_check_state(struct fw_cli_log *l, const char *state)
+{
+	struct fw_buf old;
+	struct fw_tlog_checkpoint oc;
+	struct fw_tlog_policy kept = log_only(l);
+	enum fw_err r = FW_OK;
+	if (!state || access(state, F_OK) != 0) {
+		fprintf(stderr, "note: no %s%s: nothing to check this checkpoint's consistency against\n",
+			state ? "state file " : "--state", state ? state : "");
+		return FW_OK;
+	}
+	fw_buf_init(&old, FW_TLOG_NOTE_MAX);
+	if ((r = fw_cli_file_read(state, FW_TLOG_NOTE_MAX, &old)) != FW_OK)
+		goto out;
+	if (fw_tlog_checkpoint_open(fw_buf_str(&old), old.len, &kept, &oc) != FW_OK) {
+		r = fw_err_set(FW_ERR_CRYPTO, "the checkpoint kept in %s is not signed by the log key", state);
+		goto out;
+	}
+	if (oc.size > l->cp.size)
+		r = fw_err_set(FW_ERR_CRYPTO, "the log's newest tree (%" PRIu64 ") is smaller than the one this witness "
+			       "cosigned before (%" PRIu64 ")", l->cp.size, oc.size);
+	else
+		r = check_consistent(l->cli, oc.size, oc.root, l->cp.size, l->cp.root);
+out:
+	fw_buf_cleanup(&old);
+	return r;
+}
+
+/* POSTs the line for the checkpoint of l->cp.size; prints what the server kept. */
+static enum fw_err witness_post(struct fw_cli_log *l, const struct fw_buf *line)
+{
+	char path[96];
+	struct fw_cli_resp resp;
+	enum fw_err r;
+	snprintf(path, sizeof path, "/api/v1/log/cosignatures?size=%" PRIu64, l->cp.size);
+	struct fw_cli_req req = {.method = "POST", .path = path, .content_type = "text/plain",
+				 .body = line->data, .body_len = line->len};
+	fw_cli_resp_init(&resp);
+	if ((r = fw_cli_http(l->cli, &req, &resp)) == FW_OK) {
+		const json_t *c = json_array_get(json_object_get(resp.json, "cosignatures"), 0);
+		bool stored = json_is_true(json_object_get(c, "stored"));
+		if (l->cli->json)
+			fw_cli_print_json(resp.json);
+		else
+			printf("cosigned checkpoint %" PRIu64 " of %s%s\n", l->cp.size, l->cp.origin,
+			       stored ? "" : " (the server had this witness's cosignature of it already)");
+	}
+	fw_cli_resp_cleanup(&resp);
+	return r;
+}
+
+static enum fw_err run_witness(struct fw_cli_log *l, const struct fw_cli_args *a)
+{
+	struct fw_sign_key k;
+	struct fw_tlog_vkey v;
+	struct fw_tlog_note_info info;
+	struct fw_buf line;
+	const char *state = fw_cli_arg(a, "state");
+	enum fw_err r;
+	fw_buf_init(&line, 4096);
+	if ((r = load_witness_key(fw_cli_arg(a, "key"), &k, &v)) != FW_OK || (r = fetch_checkpoint(l)) != FW_OK ||
+	    (r = witness_check_state(l, state)) != FW_OK)
+		goto out;
+	/* What the witness cosigns is the checkpoint's text, the part the log signed. */
+	if ((r = fw_tlog_note_verify(fw_buf_str(&l->note), l->note.len, &l->key, 1, &info)) != FW_OK ||
+	    (r = fw_tlog_cosign(fw_buf_str(&l->note), info.text_len, v.name, &k, (uint64_t)time(NULL), &line)) != FW_OK ||
+	    (r = witness_post(l, &line)) != FW_OK)
+		goto out;
+	if (state)
+		r = fw_cli_file_write_atomic(state, l->note.data, l->note.len, 0600);
+out:
+	fw_crypto_wipe(&k, sizeof k);
+	fw_buf_cleanup(&line);
+	return r;
+}
+
+static int cmd_witness(struct fw_cli *cli, int argc, char **argv)
+{
+	struct fw_cli_args a;
+	struct fw_cli_log l;
+	enum fw_err r;
+	int rc = fw_cli_args_parse(cli, &witness_spec, argc, argv, &a);
+	if (rc != FW_CLI_CONTINUE)
+		return rc;
+	log_init(&l, cli);
+	if ((r = trust_key(&l, &a)) == FW_OK)
+		r = run_witness(&l, &a);
+	if (r == FW_ERR_CRYPTO)
+		loud(fw_err_detail());
+	log_cleanup(&l);
+	return fw_cli_finish(r);
+}
+
 static const struct fw_cli_cmd log_cmds[] = {
 	{"checkpoint", cmd_checkpoint, "the newest signed checkpoint, verified"},
 	{"proof", cmd_proof, "an inclusion (--index) or consistency (--from) proof, verified"},
 	{"verify", cmd_verify, "check that the log extends a kept checkpoint"},
 	{"audit", cmd_audit, "download every tile and entry bundle and recompute the tree"},
+	{"witness", cmd_witness, "act as a witness: check the log, cosign its checkpoint, hand the line in"},
+	{"witness-keygen", cmd_witness_keygen, "make a witness key file and print its verifier key"},
+	{"cosign", cmd_cosign, "print a witness's cosignature line of a checkpoint file (no checks)"},
 };
 
 int fw_cli_cmd_log(struct fw_cli *cli, int argc, char **argv)

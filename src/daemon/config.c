@@ -9,8 +9,11 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/time.h"
+#include "tlog/tlog.h"
 
-enum type { STR, NUM, SIZE };
+/* LIST: text like STR; repeated in one source (flags, file) the values are
+ * joined with ",", and a later source replaces the whole list. */
+enum type { STR, NUM, SIZE, LIST };
 
 struct opt {
 	const char *name;
@@ -60,6 +63,9 @@ static const struct opt opts[] = {
 	 "largest JSON or policy request body (bytes; K, M, G suffixes)"},
 	{"max-artifact", SIZE, N(max_artifact), "16M", 1024, 1024 * MiB, "FOREWARN_MAX_ARTIFACT", false,
 	 "largest artifact upload"},
+	{"witness", LIST, S(witness), "", 0, 0, "FOREWARN_WITNESS", false,
+	 "a witness's cosignature verifier key name+hex8+base64 (type 0x04): its cosignatures of the log's "
+	 "checkpoints are accepted and served; repeat (or give a comma- or space-separated list) for up to 32"},
 	{"claim-lease", NUM, N(claim_lease), "60", 1, 86400, "FOREWARN_CLAIM_LEASE", false,
 	 "several nodes on PostgreSQL: seconds a node's claim on due release work lasts; the claims of a "
 	 "node that died are taken over after this"},
@@ -111,7 +117,7 @@ bad:
 static enum fw_err set(struct fwd_config *cfg, const struct opt *o, const char *v, const char *from)
 {
 	char *base = (char *)cfg;
-	if (o->type == STR) {
+	if (o->type == STR || o->type == LIST) {
 		if (strlen(v) >= o->len)
 			return fw_err_set(FW_ERR_INVALID, "option %s (%s) is longer than %zu bytes", o->name, from,
 					  o->len - 1);
@@ -119,6 +125,29 @@ static enum fw_err set(struct fwd_config *cfg, const struct opt *o, const char *
 		return FW_OK;
 	}
 	return parse_number(o, v, (long long *)(void *)(base + o->off));
+}
+
+/* A list option's next value in the same source. */
+static enum fw_err add_to_list(struct fwd_config *cfg, const struct opt *o, const char *v, const char *from)
+{
+	char *list = (char *)cfg + o->off;
+	size_t have = strlen(list), n = strlen(v);
+	if (have == 0)
+		return set(cfg, o, v, from);
+	if (have + 1 + n >= o->len)
+		return fw_err_set(FW_ERR_INVALID, "option %s (%s) is longer than %zu bytes", o->name, from, o->len - 1);
+	list[have] = ',';
+	memcpy(list + have + 1, v, n + 1);
+	return FW_OK;
+}
+
+/* set, or add_to_list for a list option this source gave before. */
+static enum fw_err set_from(struct fwd_config *cfg, const struct opt *o, const char *v, const char *from,
+			    bool seen[])
+{
+	bool again = o->type == LIST && seen[o - opts];
+	seen[o - opts] = true;
+	return again ? add_to_list(cfg, o, v, from) : set(cfg, o, v, from);
 }
 
 static char *trim(char *s)
@@ -138,6 +167,7 @@ static enum fw_err load_file(struct fwd_config *cfg, const char *path)
 		return fw_err_set(FW_ERR_IO, "cannot read config file %s: %s", path, strerror(errno));
 	char line[2048];
 	int lineno = 0;
+	bool seen[NOPTS] = {false};
 	enum fw_err r = FW_OK;
 	while (r == FW_OK && fgets(line, sizeof line, f)) {
 		lineno++;
@@ -155,7 +185,7 @@ static enum fw_err load_file(struct fwd_config *cfg, const char *path)
 		if (!o || strcmp(name, "config") == 0)
 			r = fw_err_set(FW_ERR_INVALID, "%s:%d: unknown option \"%.64s\"", path, lineno, name);
 		else
-			r = set(cfg, o, value, path);
+			r = set_from(cfg, o, value, path, seen);
 	}
 	fclose(f);
 	return r;
@@ -165,6 +195,7 @@ static enum fw_err load_file(struct fwd_config *cfg, const char *path)
 static enum fw_err scan_flags(int argc, char **argv, struct fwd_config *cfg, enum fwd_action *action,
 			      bool apply)
 {
+	bool seen[NOPTS] = {false};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { *action = FWD_HELP; continue; }
@@ -191,7 +222,7 @@ static enum fw_err scan_flags(int argc, char **argv, struct fwd_config *cfg, enu
 			value = argv[++i];
 		}
 		if (apply) {
-			enum fw_err r = set(cfg, o, value, "command line");
+			enum fw_err r = set_from(cfg, o, value, "command line", seen);
 			if (r != FW_OK)
 				return r;
 		}
@@ -243,6 +274,30 @@ enum fw_err fwd_config_validate(const struct fwd_config *cfg)
 	if (cfg->db[0] && strncmp(cfg->db, "sqlite:", 7) != 0 && strncmp(cfg->db, "postgresql://", 13) != 0 &&
 	    strncmp(cfg->db, "postgres://", 11) != 0)
 		return fw_err_set(FW_ERR_INVALID, "option db: give sqlite:PATH or postgresql://…");
+	struct fw_tlog_vkey wit[FW_TLOG_LOG_WITNESSES_MAX];
+	size_t nw = 0;
+	return fwd_config_witnesses(cfg, wit, FW_TLOG_LOG_WITNESSES_MAX, &nw);
+}
+
+enum fw_err fwd_config_witnesses(const struct fwd_config *cfg, struct fw_tlog_vkey *out, size_t max, size_t *n)
+{
+	const char *p = cfg->witness, *sep = ", \t";
+	size_t got = 0;
+	while (*(p += strspn(p, sep))) {
+		size_t len = strcspn(p, sep);
+		struct fw_tlog_vkey k;
+		if (got == max)
+			return fw_err_set(FW_ERR_INVALID, "option witness: more than %zu witness keys", max);
+		if (fw_tlog_vkey_parse(p, len, &k) != FW_OK || k.type != FW_TLOG_SIG_COSIG_V1)
+			return fw_err_set(FW_ERR_INVALID, "option witness: \"%.*s\" is not a witness verifier key "
+					  "name+hex8+base64 of type 0x04 (cosignature/v1)", (int)(len > 80 ? 80 : len), p);
+		for (size_t i = 0; i < got; i++)
+			if (out[i].id == k.id && strcmp(out[i].name, k.name) == 0)
+				return fw_err_set(FW_ERR_INVALID, "option witness: key %s is given twice", k.name);
+		out[got++] = k;
+		p += len;
+	}
+	*n = got;
 	return FW_OK;
 }
 
@@ -265,7 +320,7 @@ void fwd_config_dump(const struct fwd_config *cfg, FILE *out)
 		fprintf(out, "%s = ", o->name);
 		if (o->type == STR && o->redact)
 			print_redacted(out, base + o->off);
-		else if (o->type == STR)
+		else if (o->type == STR || o->type == LIST)
 			fputs(base + o->off, out);
 		else
 			fprintf(out, "%lld", *(const long long *)(const void *)(base + o->off));

@@ -9,6 +9,9 @@
 #include "base/err.h"
 
 #define FWD_PATH_BYTES 1024
+/* --witness: up to FW_TLOG_LOG_WITNESSES_MAX verifier keys of at most
+ * FW_TLOG_VKEY_BYTES, separated by "," */
+#define FWD_WITNESS_BYTES (33 * 312)
 
 struct fwd_config {
 	char data[FWD_PATH_BYTES];
@@ -20,6 +23,7 @@ struct fwd_config {
 	char tls_cert[FWD_PATH_BYTES];
 	char tls_key[FWD_PATH_BYTES];
 	char log_origin[256];
+	char witness[FWD_WITNESS_BYTES]; /* a list: see fwd_config_witnesses */
 	long long threads;
 	long long max_connections;
 	long long per_ip_connections;
@@ -37,6 +41,11 @@ enum fw_err fwd_config_load(int argc, char **argv, struct fwd_config *cfg, enum 
 /* Checks values that depend on each other or on files. */
 enum fw_err fwd_config_validate(const struct fwd_config *cfg) FW_WUR;
 void fwd_config_dump(const struct fwd_config *cfg, FILE *out);
+/* The --witness keys, parsed and checked (type 0x04, no key twice, at most
+ * max); *n may be 0. */
+struct fw_tlog_vkey;
+enum fw_err fwd_config_witnesses(const struct fwd_config *cfg, struct fw_tlog_vkey *out, size_t max,
+				 size_t *n) FW_WUR;
 void fwd_config_usage(FILE *out);
 
 #endif

@@ -100,7 +100,13 @@ static enum fw_err start(const struct fwd_config *cfg, struct fwd_keys *keys, st
 	 * a crash left unintegrated before anything is served. */
 	struct fw_tlog_log_config lc = {.store = run->store, .key = &keys->sign, .origin = cfg->log_origin,
 					.interval_ms = (unsigned)cfg->log_interval};
-	if ((r = fw_tlog_log_open(&lc, &run->log)) != FW_OK || (r = fw_tlog_log_start(run->log)) != FW_OK)
+	/* Witnesses whose cosignatures of checkpoints are accepted and served
+	 * (checked by fwd_config_validate already). */
+	struct fw_tlog_vkey wit[FW_TLOG_LOG_WITNESSES_MAX];
+	size_t nw = 0;
+	if ((r = fwd_config_witnesses(cfg, wit, FW_TLOG_LOG_WITNESSES_MAX, &nw)) != FW_OK ||
+	    (r = fw_tlog_log_open(&lc, &run->log)) != FW_OK ||
+	    (r = fw_tlog_log_set_witnesses(run->log, wit, nw)) != FW_OK || (r = fw_tlog_log_start(run->log)) != FW_OK)
 		return r;
 	fw_release_set_log(run->release, run->log);
 	*app = (struct fw_app){.store = run->store,

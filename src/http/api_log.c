@@ -8,13 +8,25 @@
  * embargoed release is going on now", which the world at large should not
  * learn from us; members and auditors need it to check the log. A receipt
  * and the opening of its commitment go only to the delivery's own member
- * (and admins): to anyone else it is "not found", as for the copy itself. */
+ * (and admins): to anyone else it is "not found", as for the copy itself.
+ *
+ * Witness cosignatures (POST /api/v1/log/cosignatures) are accepted from
+ * admin and auditor tokens only: the signature proves which witness made a
+ * line, the token says who may hand lines in (a witness runs with an
+ * auditor's token; no member can add anything to what other members see). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "base/clock.h"
+#include "base/log.h"
 #include "http/internal.h"
 #include "tlog/tlog.h"
+
+/* A cosignature's time may be this far ahead of the server's clock (clocks
+ * drift), no further: no witness can have seen a checkpoint in the future. */
+#define COSIG_AHEAD_MAX_S 600
 
 static enum fw_err need_log(const struct fw_req *req)
 {
@@ -208,5 +220,120 @@ out:
 	fw_crypto_wipe(opening, sizeof opening);
 	fw_buf_cleanup(&receipt);
 	fw_buf_cleanup(&entry);
+	return r;
+}
+
+/* --- witness cosignatures ------------------------------------------------ */
+/* The log's own signed note of `size` (without cosignatures), checked with
+ * the log's key; *text_len is the length of its checkpoint text. */
+static enum fw_err own_checkpoint(struct fw_req *req, uint64_t size, struct fw_buf *note, size_t *text_len)
+{
+	char vk[FW_TLOG_VKEY_BYTES];
+	struct fw_tlog_vkey key;
+	struct fw_tlog_note_info info;
+	enum fw_err r = fw_store_log_checkpoint_get(req->app->store, false, size, NULL, note);
+	if (r == FW_ERR_NOT_FOUND)
+		return fw_err_set(FW_ERR_NOT_FOUND, "the log has no checkpoint of size %" PRIu64, size);
+	if (r != FW_OK || (r = fw_tlog_log_vkey(req->app->log, vk)) != FW_OK ||
+	    (r = fw_tlog_vkey_parse(vk, strlen(vk), &key)) != FW_OK)
+		return r;
+	if (fw_tlog_note_verify(fw_buf_str(note), note->len, &key, 1, &info) != FW_OK) {
+		fw_log_error("http", "the stored checkpoint of size %" PRIu64 " does not verify with the log's key", size);
+		return FW_ERR_STORE;
+	}
+	*text_len = info.text_len;
+	return FW_OK;
+}
+
+static json_t *cosig_json(const struct fw_tlog_vkey *k, uint64_t time, bool stored)
+{
+	char id[9];
+	snprintf(id, sizeof id, "%08" PRIx32, k->id);
+	return json_pack("{s:s,s:s,s:I,s:b}", "witness", k->name, "key_id", id, "time", (json_int_t)time, "stored",
+			 stored);
+}
+
+/* Stores the verified lines; *any tells whether one was new. */
+static enum fw_err store_cosigs(struct fw_req *req, uint64_t size, const struct fw_tlog_vkey *w,
+				const struct fw_tlog_cosig *c, size_t n, json_t *arr, bool *any)
+{
+	struct fw_store_cosig rec;
+	enum fw_err r = FW_OK;
+	for (size_t i = 0; i < n && r == FW_OK; i++) {
+		bool added = false;
+		memset(&rec, 0, sizeof rec);
+		rec.size = size;
+		snprintf(rec.witness, sizeof rec.witness, "%s", w[c[i].key].name);
+		rec.key_id = w[c[i].key].id;
+		rec.time = c[i].time;
+		rec.created_at = fw_clock_now();
+		if (c[i].line_len + 2 > sizeof rec.line)
+			return fw_err_set(FW_ERR_TOO_LARGE, "line %zu is too long", i + 1);
+		memcpy(rec.line, c[i].line, c[i].line_len);
+		rec.line[c[i].line_len] = '\n';
+		if ((r = fw_store_log_cosig_add(req->app->store, &rec, &added)) != FW_OK)
+			break;
+		if (added)
+			fw_log_info("http", "checkpoint %" PRIu64 " cosigned by witness %s (key %08" PRIx32 ")", size,
+				    rec.witness, rec.key_id);
+		*any |= added;
+		if (json_array_append_new(arr, cosig_json(&w[c[i].key], c[i].time, added)) != 0)
+			r = FW_ERR_NOMEM;
+	}
+	return r;
+}
+
+/* ?size=N with the cosignature lines a witness made over the log's
+ * checkpoint of size N (text/plain, as C2SP tlog-witness answers
+ * add-checkpoint). Every line must be a configured witness's and verify;
+ * nothing is stored otherwise. */
+enum fw_err fw_api_log_cosignatures(struct fw_req *req, struct fw_resp *resp)
+{
+	struct fw_tlog_cosig got[FW_TLOG_COSIG_LINES_MAX];
+	const struct fw_tlog_vkey *w;
+	struct fw_buf note;
+	uint64_t size = 0;
+	size_t nw = 0, n = 0, text_len = 0;
+	bool has_size, any = false;
+	json_t *arr = NULL;
+	enum fw_err r;
+	if ((r = need_log(req)) != FW_OK || (r = query_u64(req, "size", &size, &has_size)) != FW_OK)
+		return r;
+	if (!has_size)
+		return fw_err_set(FW_ERR_INVALID, "size is required: the tree size of the checkpoint cosigned");
+	if (req->content_type && strncasecmp(req->content_type, "text/plain", 10) != 0)
+		return fw_err_set(FW_ERR_UNSUPPORTED, "send the cosignature lines as text/plain");
+	w = fw_tlog_log_witnesses(req->app->log, &nw);
+	if (nw == 0)
+		return fw_err_set(FW_ERR_STATE, "this server has no witnesses configured (forewarnd --witness)");
+	fw_buf_init(&note, FW_TLOG_NOTE_MAX);
+	if ((r = own_checkpoint(req, size, &note, &text_len)) != FW_OK)
+		goto out;
+	r = fw_tlog_cosigs_check(fw_buf_str(&note), text_len, (const char *)req->body, req->body_len, w, nw, got,
+				 FW_TLOG_COSIG_LINES_MAX, &n);
+	if (r == FW_ERR_NOT_FOUND) /* a key that is no witness of this log */
+		r = fw_err_set(FW_ERR_FORBIDDEN, "%s", fw_err_detail());
+	if (r != FW_OK)
+		goto out;
+	int64_t now = fw_clock_now();
+	for (size_t i = 0; i < n; i++)
+		if (now < 0 || got[i].time > (uint64_t)now + COSIG_AHEAD_MAX_S) {
+			r = fw_err_set(FW_ERR_INVALID, "line %zu: the cosignature of witness %s is dated %" PRIu64
+				       ", more than %d s ahead of the server's clock (%" PRId64 ")", i + 1,
+				       w[got[i].key].name, got[i].time, COSIG_AHEAD_MAX_S, now);
+			goto out;
+		}
+	if (!(arr = json_array())) {
+		r = FW_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = store_cosigs(req, size, w, got, n, arr, &any)) != FW_OK)
+		goto out;
+	resp->created = any;
+	r = fw_resp_json(resp, json_pack("{s:I,s:o}", "size", (json_int_t)size, "cosignatures", arr));
+	arr = NULL;
+out:
+	json_decref(arr);
+	fw_buf_cleanup(&note);
 	return r;
 }

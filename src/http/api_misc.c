@@ -40,6 +40,14 @@ enum fw_err fw_api_program(struct fw_req *req, struct fw_resp *resp)
 	if (j && req->app->log && fw_tlog_log_vkey(req->app->log, vkey) == FW_OK) {
 		json_object_set_new(j, "log_verifier_key", json_string(vkey));
 		json_object_set_new(j, "log_origin", json_string(fw_tlog_log_origin(req->app->log)));
+		/* The witnesses whose cosignatures the checkpoints carry. */
+		size_t nw = 0;
+		const struct fw_tlog_vkey *w = fw_tlog_log_witnesses(req->app->log, &nw);
+		json_t *wa = json_array();
+		for (size_t i = 0; wa && i < nw; i++)
+			if (fw_tlog_vkey_format(&w[i], vkey) != FW_OK || json_array_append_new(wa, json_string(vkey)) != 0)
+				break;
+		json_object_set_new(j, "witness_verifier_keys", wa ? wa : json_array());
 	}
 	r = fw_resp_json(resp, j);
 out:

@@ -146,6 +146,7 @@ enum fw_err fw_api_log_checkpoint(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_log_tile(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_log_proof_inclusion(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_log_proof_consistency(struct fw_req *, struct fw_resp *);
+enum fw_err fw_api_log_cosignatures(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_trace(struct fw_req *, struct fw_resp *);
 enum fw_err fw_api_artifact_capacity(struct fw_req *, struct fw_resp *);
 /* api_trace.c: the "mark" object of an upload's answer, and the schedule

@@ -50,6 +50,8 @@ static const struct fw_route routes[] = {
 	{"POST", "/api/v1/deliveries/{id}/ack", M, false, fw_api_delivery_ack_post},
 	{"GET", "/api/v1/log/proof/inclusion", ROLE_ANY, false, fw_api_log_proof_inclusion},
 	{"GET", "/api/v1/log/proof/consistency", ROLE_ANY, false, fw_api_log_proof_consistency},
+	/* Witnesses post through an auditor's token; the signature says which witness. */
+	{"POST", "/api/v1/log/cosignatures", A | ROLE_AUDITOR, false, fw_api_log_cosignatures},
 	/* C2SP tlog-tiles; a tile path has 2 to 8 segments (fw_api_log_tile parses it). */
 	{"GET", "/log/checkpoint", ROLE_ANY, false, fw_api_log_checkpoint},
 	{"GET", "/log/tile/{s1}/{s2}", ROLE_ANY, false, fw_api_log_tile},

@@ -93,6 +93,9 @@ struct fw_store_ops {
 	enum fw_err (*log_integrate)(struct fw_store *s, const struct fw_store_log_integration *in);
 	enum fw_err (*log_checkpoint_get)(struct fw_store *s, bool latest, uint64_t size,
 					  uint64_t *out_size, struct fw_buf *note);
+	/* witness cosignatures (sqlite_cosig.c, pg_cosig.c) */
+	enum fw_err (*log_cosig_add)(struct fw_store *s, const struct fw_store_cosig *c, bool *added);
+	enum fw_err (*log_cosig_list)(struct fw_store *s, uint64_t size, struct fw_store_cosig **out, size_t *n);
 
 	/* fingerprinting and tracing (sqlite_mark.c, pg_mark.c) */
 	enum fw_err (*mark_add)(struct fw_store *s, const struct fw_store_mark *m);

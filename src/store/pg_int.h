@@ -463,6 +463,9 @@ enum fw_err fw_store_pg_log_node_get(struct fw_store *s, unsigned level, uint64_
 enum fw_err fw_store_pg_log_integrate(struct fw_store *s, const struct fw_store_log_integration *in);
 enum fw_err fw_store_pg_log_checkpoint_get(struct fw_store *s, bool latest, uint64_t size, uint64_t *out_size,
 					   struct fw_buf *note);
+/* pg_cosig.c */
+enum fw_err fw_store_pg_log_cosig_add(struct fw_store *s, const struct fw_store_cosig *c, bool *added);
+enum fw_err fw_store_pg_log_cosig_list(struct fw_store *s, uint64_t size, struct fw_store_cosig **out, size_t *n);
 /* Sequencing inside a caller's transaction (the delivery's): the row lock
  * of log_seq is held until it commits. */
 enum fw_err fw_store_pg_log_seq_lock(struct pg_conn *c, uint64_t *next) FW_WUR;

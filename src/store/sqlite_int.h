@@ -350,6 +350,10 @@ enum fw_err fw_store_sqlite_log_node_get(struct fw_store *s, unsigned level, uin
 enum fw_err fw_store_sqlite_log_integrate(struct fw_store *s, const struct fw_store_log_integration *in);
 enum fw_err fw_store_sqlite_log_checkpoint_get(struct fw_store *s, bool latest, uint64_t size,
 					       uint64_t *out_size, struct fw_buf *note);
+/* sqlite_cosig.c */
+enum fw_err fw_store_sqlite_log_cosig_add(struct fw_store *s, const struct fw_store_cosig *c, bool *added);
+enum fw_err fw_store_sqlite_log_cosig_list(struct fw_store *s, uint64_t size, struct fw_store_cosig **out,
+					   size_t *n);
 /* Sequencing inside a caller's BEGIN IMMEDIATE transaction (the delivery's). */
 enum fw_err fw_store_sqlite_log_seq_get(struct sq_conn *c, uint64_t *next) FW_WUR;
 enum fw_err fw_store_sqlite_log_seq_set(struct sq_conn *c, uint64_t next) FW_WUR;

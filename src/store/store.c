@@ -392,6 +392,22 @@ enum fw_err fw_store_log_checkpoint_get(struct fw_store *s, bool latest, uint64_
 		return fw_err_set(FW_ERR_NOT_FOUND, "no checkpoint of that size");
 	return s->ops->log_checkpoint_get(s, latest, size, out_size, note);
 }
+enum fw_err fw_store_log_cosig_add(struct fw_store *s, const struct fw_store_cosig *c, bool *added)
+{
+	size_t wl = strnlen(c->witness, sizeof c->witness), ll = strnlen(c->line, sizeof c->line);
+	if (c->size > INT64_MAX || c->time > INT64_MAX || wl == 0 || wl == sizeof c->witness || ll == 0 ||
+	    ll == sizeof c->line || c->line[ll - 1] != '\n')
+		return fw_err_set(FW_ERR_INVALID, "bad cosignature record");
+	return s->ops->log_cosig_add(s, c, added);
+}
+enum fw_err fw_store_log_cosig_list(struct fw_store *s, uint64_t size, struct fw_store_cosig **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (size > INT64_MAX)
+		return FW_OK;
+	return s->ops->log_cosig_list(s, size, out, n);
+}
 
 /* --- fingerprinting and tracing ----------------------------------------- */
 enum fw_err fw_store_mark_add(struct fw_store *s, const struct fw_store_mark *m)

@@ -352,6 +352,27 @@ enum fw_err fw_store_log_integrate(struct fw_store *s, const struct fw_store_log
  * *size (may be NULL) gets its size. FW_ERR_NOT_FOUND when there is none. */
 enum fw_err fw_store_log_checkpoint_get(struct fw_store *s, bool latest, uint64_t size,
 					uint64_t *out_size, struct fw_buf *note) FW_WUR;
+/* Witness cosignatures of checkpoints (sqlite_cosig.c, pg_cosig.c): lines
+ * the caller has verified against the checkpoint of `size`. A witness key
+ * is its name and key ID together. */
+#define FW_STORE_COSIG_LINE_BYTES 1024 /* "— name base64\n" and its NUL */
+#define FW_STORE_COSIGS_MAX 256        /* rows one list returns */
+struct fw_store_cosig {
+	uint64_t size;     /* the checkpoint's tree size */
+	char witness[256]; /* the witness key's name */
+	uint32_t key_id;
+	uint64_t time;     /* the cosignature's timestamp, ≤ INT64_MAX */
+	char line[FW_STORE_COSIG_LINE_BYTES]; /* the signature line, newline-terminated */
+	int64_t created_at;
+};
+/* Stores one: *added is false when that checkpoint has a cosignature of
+ * that key already, which is kept (the new one is ignored). FW_ERR_INVALID
+ * when the log has no checkpoint of that size. */
+enum fw_err fw_store_log_cosig_add(struct fw_store *s, const struct fw_store_cosig *c, bool *added) FW_WUR;
+/* The cosignatures of the checkpoint of `size`, ordered by witness name
+ * and key ID (at most FW_STORE_COSIGS_MAX); *out is NULL when none. */
+enum fw_err fw_store_log_cosig_list(struct fw_store *s, uint64_t size, struct fw_store_cosig **out,
+				    size_t *n) FW_WUR;
 
 
 /* --- fingerprinting and leak tracing (docs/tracing.md) ------------------ */

@@ -149,6 +149,84 @@ enum fw_err fw_tlog_checkpoint_open(const char *note, size_t n, const struct fw_
 	return FW_OK;
 }
 
+/* --- collecting witness cosignatures ------------------------------------ */
+
+/* The key name of a signature line, for messages: what follows "— " up to
+ * the next space, at most 64 bytes (the line was checked to be text). */
+static int line_name(const char *line, size_t len, const char **name)
+{
+	static const char dash[] = "\xe2\x80\x94 ";
+	size_t skip = len >= 4 && memcmp(line, dash, 4) == 0 ? 4 : 0;
+	const char *sp = memchr(line + skip, ' ', len - skip);
+	size_t n = sp ? (size_t)(sp - line) - skip : len - skip;
+	*name = line + skip;
+	return (int)(n > 64 ? 64 : n);
+}
+
+/* One line against the witness keys: the one whose name and key ID it
+ * carries decides. */
+static enum fw_err cosig_line(const char *text, size_t n, const char *line, size_t len,
+			      const struct fw_tlog_vkey *w, size_t nw, size_t lineno, struct fw_tlog_cosig *out)
+{
+	const char *name;
+	int nl;
+	for (size_t k = 0; k < nw; k++) {
+		uint64_t t = 0;
+		if (w[k].type != FW_TLOG_SIG_COSIG_V1)
+			continue;
+		enum fw_err r = fw_tlog_sig_line_verify(text, n, line, len, &w[k], &t);
+		if (r == FW_ERR_NOT_FOUND)
+			continue;
+		if (r == FW_ERR_CRYPTO)
+			return fw_err_set(r, "line %zu: the cosignature of witness %s does not verify for this "
+					  "checkpoint", lineno, w[k].name);
+		if (r != FW_OK)
+			return fw_err_set(FW_ERR_INVALID, "line %zu is not a cosignature/v1 signature line", lineno);
+		*out = (struct fw_tlog_cosig){.key = k, .time = t, .line = line, .line_len = len};
+		return FW_OK;
+	}
+	/* No witness's: a malformed line, or one of a key this log does not
+	 * know (a probe that matches no line tells the two apart). */
+	uint64_t t;
+	struct fw_tlog_vkey probe = {.type = FW_TLOG_SIG_COSIG_V1};
+	if (fw_tlog_sig_line_verify(text, n, line, len, &probe, &t) != FW_ERR_NOT_FOUND)
+		return fw_err_set(FW_ERR_INVALID, "line %zu is not a signature line", lineno);
+	nl = line_name(line, len, &name);
+	return fw_err_set(FW_ERR_NOT_FOUND, "line %zu: \"%.*s\" with that key ID is not a witness key of this log",
+			  lineno, nl, name);
+}
+
+enum fw_err fw_tlog_cosigs_check(const char *text, size_t n, const char *lines, size_t lines_len,
+				 const struct fw_tlog_vkey *witnesses, size_t nw,
+				 struct fw_tlog_cosig *out, size_t max, size_t *nout)
+{
+	size_t pos = 0, got = 0;
+	enum fw_err r;
+
+	if (!text || !lines || !out || !nout || (nw && !witnesses) || max > FW_TLOG_COSIG_LINES_MAX)
+		return FW_ERR_INVALID;
+	if (lines_len == 0)
+		return fw_err_set(FW_ERR_INVALID, "no cosignature lines");
+	while (pos < lines_len) {
+		const char *line = lines + pos, *eol = memchr(line, '\n', lines_len - pos);
+		size_t len = eol ? (size_t)(eol - line) : lines_len - pos;
+		pos += len + (eol ? 1 : 0);
+		if (got == max)
+			return fw_err_set(FW_ERR_TOO_LARGE, "more than %zu cosignature lines", max);
+		if (len == 0)
+			return fw_err_set(FW_ERR_INVALID, "line %zu is empty", got + 1);
+		if ((r = cosig_line(text, n, line, len, witnesses, nw, got + 1, &out[got])) != FW_OK)
+			return r;
+		for (size_t i = 0; i < got; i++)
+			if (out[i].key == out[got].key)
+				return fw_err_set(FW_ERR_INVALID, "lines %zu and %zu are both by witness %s", i + 1,
+						  got + 1, witnesses[out[got].key].name);
+		got++;
+	}
+	*nout = got;
+	return FW_OK;
+}
+
 /* --- receipts ----------------------------------------------------------- */
 
 enum fw_err fw_tlog_receipt_format(uint64_t index, const struct fw_tlog_proof *p,

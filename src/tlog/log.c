@@ -27,6 +27,8 @@ struct fw_tlog_log {
 	char origin[FW_TLOG_NAME_BYTES];
 	struct fw_tlog_vkey vkey;
 	unsigned interval_ms;
+	struct fw_tlog_vkey witnesses[FW_TLOG_LOG_WITNESSES_MAX]; /* set before serving */
+	size_t n_witnesses;
 
 	pthread_mutex_t integrating; /* one integration at a time in this process */
 	pthread_mutex_t lock;
@@ -62,6 +64,29 @@ enum fw_err fw_tlog_log_open(const struct fw_tlog_log_config *cfg, struct fw_tlo
 }
 
 const char *fw_tlog_log_origin(const struct fw_tlog_log *l) { return l->origin; }
+
+enum fw_err fw_tlog_log_set_witnesses(struct fw_tlog_log *l, const struct fw_tlog_vkey *keys, size_t n)
+{
+	if (n > FW_TLOG_LOG_WITNESSES_MAX || (n && !keys))
+		return fw_err_set(FW_ERR_INVALID, "at most %d witness keys", FW_TLOG_LOG_WITNESSES_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].type != FW_TLOG_SIG_COSIG_V1)
+			return fw_err_set(FW_ERR_INVALID, "witness key %s is not a cosignature/v1 key", keys[i].name);
+		for (size_t j = 0; j < i; j++)
+			if (keys[j].id == keys[i].id && strcmp(keys[j].name, keys[i].name) == 0)
+				return fw_err_set(FW_ERR_INVALID, "witness key %s is given twice", keys[i].name);
+	}
+	if (n)
+		memcpy(l->witnesses, keys, n * sizeof *keys);
+	l->n_witnesses = n;
+	return FW_OK;
+}
+
+const struct fw_tlog_vkey *fw_tlog_log_witnesses(const struct fw_tlog_log *l, size_t *n)
+{
+	*n = l->n_witnesses;
+	return l->witnesses;
+}
 
 enum fw_err fw_tlog_log_vkey(const struct fw_tlog_log *l, char out[FW_TLOG_VKEY_BYTES])
 {
@@ -270,10 +295,36 @@ void fw_tlog_log_free(struct fw_tlog_log *l)
 }
 
 /* --- reads --------------------------------------------------------------- */
+/* After the log's own line: the stored cosignatures of the checkpoint of
+ * `size` by the witnesses set now (a removed witness's are no longer
+ * served), in the store's order (witness name, key ID). */
+static enum fw_err append_cosigs(struct fw_tlog_log *l, uint64_t size, struct fw_buf *note)
+{
+	struct fw_store_cosig *c = NULL;
+	size_t n = 0;
+	enum fw_err r;
+	if (!l->n_witnesses)
+		return FW_OK;
+	if ((r = fw_store_log_cosig_list(l->store, size, &c, &n)) != FW_OK)
+		return r;
+	for (size_t i = 0; i < n && r == FW_OK; i++)
+		for (size_t k = 0; k < l->n_witnesses && r == FW_OK; k++)
+			if (l->witnesses[k].id == c[i].key_id && strcmp(l->witnesses[k].name, c[i].witness) == 0)
+				r = fw_buf_puts(note, c[i].line);
+	free(c);
+	return r;
+}
+
 enum fw_err fw_tlog_log_checkpoint(struct fw_tlog_log *l, bool latest, uint64_t size, struct fw_buf *note,
 				   uint64_t *out_size)
 {
-	return fw_store_log_checkpoint_get(l->store, latest, size, out_size, note);
+	uint64_t got = 0;
+	enum fw_err r = fw_store_log_checkpoint_get(l->store, latest, size, &got, note);
+	if (r == FW_OK && note)
+		r = append_cosigs(l, got, note);
+	if (r == FW_OK && out_size)
+		*out_size = got;
+	return r;
 }
 
 static enum fw_err store_node(void *ctx, unsigned level, uint64_t index, uint8_t out[FW_TLOG_HASH_BYTES])
@@ -363,7 +414,7 @@ enum fw_err fw_tlog_log_receipt(struct fw_tlog_log *l, int64_t delivery_id, stru
 	if (r != FW_OK || idx >= size) /* sequenced but not yet in a checkpoint */
 		if ((r = fw_tlog_log_integrate(l, NULL)) != FW_OK)
 			goto out;
-	if ((r = fw_store_log_checkpoint_get(l->store, true, 0, &size, &note)) != FW_OK)
+	if ((r = fw_tlog_log_checkpoint(l, true, 0, &note, &size)) != FW_OK) /* with its cosignatures */
 		goto out;
 	if (idx >= size) {
 		r = fw_err_set(FW_ERR_UNAVAILABLE, "the entry is not in a checkpoint yet; try again");

@@ -195,6 +195,84 @@ enum fw_err fw_tlog_vkey_parse(const char *s, size_t n, struct fw_tlog_vkey *out
 	return FW_OK;
 }
 
+/* --- signing keys kept in files ---------------------------------------- */
+
+#define SKEY_PREFIX "PRIVATE+KEY+"
+#define SKEY_PREFIX_LEN 12
+
+enum fw_err fw_tlog_skey_format(const char *name, enum fw_tlog_sig_type type,
+				const uint8_t seed[FW_CRYPTO_ED25519_SEED_BYTES],
+				char out[FW_TLOG_SKEY_BYTES])
+{
+	struct fw_sign_key k;
+	struct fw_tlog_vkey vk;
+	uint8_t blob[1 + FW_CRYPTO_ED25519_SEED_BYTES];
+	char b64[48];
+	enum fw_err r;
+
+	fw_crypto_ed25519_from_seed(seed, &k);
+	r = fw_tlog_vkey_init(&vk, name, type, k.pk);
+	fw_crypto_wipe(&k, sizeof k);
+	if (r != FW_OK)
+		return r;
+	blob[0] = (uint8_t)type;
+	memcpy(blob + 1, seed, FW_CRYPTO_ED25519_SEED_BYTES);
+	r = fw_crypto_base64_encode(blob, sizeof blob, b64, sizeof b64);
+	fw_crypto_wipe(blob, sizeof blob);
+	if (r == FW_OK) {
+		int w = snprintf(out, FW_TLOG_SKEY_BYTES, SKEY_PREFIX "%s+%08" PRIx32 "+%s", vk.name, vk.id, b64);
+		r = w > 0 && w < FW_TLOG_SKEY_BYTES ? FW_OK : FW_ERR_TOO_LARGE;
+	}
+	fw_crypto_wipe(b64, sizeof b64);
+	return r;
+}
+
+enum fw_err fw_tlog_skey_parse(const char *s, size_t n, struct fw_sign_key *key, struct fw_tlog_vkey *vk)
+{
+	uint8_t blob[1 + FW_CRYPTO_ED25519_SEED_BYTES];
+	char name[FW_TLOG_NAME_BYTES];
+	const char *p1, *p2;
+	uint32_t id = 0;
+	size_t blob_len = 0;
+	struct fw_sign_key k;
+	struct fw_tlog_vkey v;
+	enum fw_err r = FW_ERR_INVALID;
+
+	if (s && n && s[n - 1] == '\n')
+		n--;
+	if (!s || n < SKEY_PREFIX_LEN || n >= FW_TLOG_SKEY_BYTES || memcmp(s, SKEY_PREFIX, SKEY_PREFIX_LEN) != 0)
+		return FW_ERR_INVALID;
+	s += SKEY_PREFIX_LEN;
+	n -= SKEY_PREFIX_LEN;
+	if (!(p1 = memchr(s, '+', n)) || !(p2 = memchr(p1 + 1, '+', n - (size_t)(p1 + 1 - s))))
+		return FW_ERR_INVALID;
+	size_t name_len = (size_t)(p1 - s);
+	if (!fw_tlog_name_is_valid(s, name_len) || p2 - p1 != 9)
+		return FW_ERR_INVALID;
+	for (int i = 1; i <= 8; i++) {
+		int h = hex_value(p1[i]);
+		if (h < 0)
+			return FW_ERR_INVALID;
+		id = id << 4 | (uint32_t)h;
+	}
+	if (fw_crypto_base64_decode(p2 + 1, n - (size_t)(p2 + 1 - s), blob, sizeof blob, &blob_len) != FW_OK ||
+	    blob_len != sizeof blob)
+		goto out;
+	memcpy(name, s, name_len);
+	name[name_len] = '\0';
+	fw_crypto_ed25519_from_seed(blob + 1, &k);
+	if ((r = fw_tlog_vkey_init(&v, name, (enum fw_tlog_sig_type)blob[0], k.pk)) == FW_OK && v.id != id)
+		r = FW_ERR_INVALID;
+	if (r == FW_OK) {
+		*key = k;
+		*vk = v;
+	}
+	fw_crypto_wipe(&k, sizeof k);
+out:
+	fw_crypto_wipe(blob, sizeof blob);
+	return r;
+}
+
 /* --- signing ------------------------------------------------------------ */
 
 /* Appends "— name base64(blob)\n". */

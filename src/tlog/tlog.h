@@ -201,6 +201,40 @@ enum fw_err fw_tlog_sig_line_verify(const char *text, size_t n, const char *line
 				    size_t line_len, const struct fw_tlog_vkey *k,
 				    uint64_t *time) FW_WUR;
 
+/* Signing keys kept in a file, as Go's note package writes them:
+ *   "PRIVATE+KEY+<name>+<hex8>+<base64(type ‖ 32-byte Ed25519 seed)>"
+ * with the key ID of the verifier key. The text is a secret: wipe it. */
+#define FW_TLOG_SKEY_BYTES (12 + FW_TLOG_VKEY_BYTES)
+enum fw_err fw_tlog_skey_format(const char *name, enum fw_tlog_sig_type type,
+				const uint8_t seed[FW_CRYPTO_ED25519_SEED_BYTES],
+				char out[FW_TLOG_SKEY_BYTES]) FW_WUR;
+/* The inverse (a final newline is allowed): the signing key and its
+ * verifier key (name, type, ID). FW_ERR_INVALID when the ID does not match. */
+enum fw_err fw_tlog_skey_parse(const char *s, size_t n, struct fw_sign_key *key,
+			       struct fw_tlog_vkey *vk) FW_WUR;
+
+/* --- collecting witness cosignatures (a log server) --------------------- */
+#define FW_TLOG_COSIG_LINES_MAX 64 /* lines one submission may carry */
+/* One verified line of a submission. */
+struct fw_tlog_cosig {
+	size_t key;       /* index into the witness keys */
+	uint64_t time;    /* the cosignature's timestamp */
+	const char *line; /* borrowed from the submission; line_len excludes the newline */
+	size_t line_len;
+};
+/* Checks a submission of cosignature lines ("— name base64", each ending
+ * in a newline, the last one optionally) over a checkpoint's text: each
+ * line must be a valid cosignature/v1 by one of the witness keys (keys of
+ * another type are not witnesses), at most one per key. All or nothing:
+ * FW_ERR_NOT_FOUND when a line's name and key ID are no witness key's,
+ * FW_ERR_CRYPTO when a witness's line does not verify, FW_ERR_INVALID for
+ * a malformed or empty submission or a key twice, FW_ERR_TOO_LARGE past
+ * `max` (≤ FW_TLOG_COSIG_LINES_MAX) lines; each with a detail naming the
+ * line. out has room for max lines. */
+enum fw_err fw_tlog_cosigs_check(const char *text, size_t n, const char *lines, size_t lines_len,
+				 const struct fw_tlog_vkey *witnesses, size_t nw,
+				 struct fw_tlog_cosig *out, size_t max, size_t *nout) FW_WUR;
+
 /* --- checkpoints -------------------------------------------------------- */
 struct fw_tlog_checkpoint {
 	char origin[FW_TLOG_NAME_BYTES];
@@ -358,6 +392,16 @@ struct fw_tlog_log_config {
 	const char *origin;                 /* NULL: FW_TLOG_LOG_DEFAULT_ORIGIN */
 	unsigned interval_ms;               /* 0: FW_TLOG_LOG_INTERVAL_MS */
 };
+/* Witnesses (docs/log.md, "Witness cosignatures"): the stored cosignatures
+ * of these keys are served after the log's signature; others are not. */
+#define FW_TLOG_LOG_WITNESSES_MAX 32
+/* Sets the witness keys (type 0x04, copied, at most
+ * FW_TLOG_LOG_WITNESSES_MAX, no key twice) once, after fw_tlog_log_open and
+ * before anything is served. */
+enum fw_err fw_tlog_log_set_witnesses(struct fw_tlog_log *l, const struct fw_tlog_vkey *keys,
+				      size_t n) FW_WUR;
+/* The witness keys (borrowed from l; *n may be 0). */
+const struct fw_tlog_vkey *fw_tlog_log_witnesses(const struct fw_tlog_log *l, size_t *n);
 
 enum fw_err fw_tlog_log_open(const struct fw_tlog_log_config *cfg, struct fw_tlog_log **out) FW_WUR;
 /* Stops the thread (after a last integration) and frees. NULL is a no-op. */
@@ -375,7 +419,8 @@ const char *fw_tlog_log_origin(const struct fw_tlog_log *l);
 /* The verifier key "origin+hex8+base64" of the log's key. */
 enum fw_err fw_tlog_log_vkey(const struct fw_tlog_log *l, char out[FW_TLOG_VKEY_BYTES]) FW_WUR;
 
-/* The signed checkpoint: the newest (latest) or that of `size`. */
+/* The signed checkpoint: the newest (latest) or that of `size`, followed by
+ * the stored cosignature lines of the witnesses set for that very size. */
 enum fw_err fw_tlog_log_checkpoint(struct fw_tlog_log *l, bool latest, uint64_t size,
 				   struct fw_buf *note, uint64_t *out_size) FW_WUR;
 /* Proofs within a tree that has a checkpoint (size ≤ the newest one's). */
