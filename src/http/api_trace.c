@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/clock.h"
 #include "http/internal.h"
+#include "tlog/tlog.h"
 
 json_t *fw_api_mark_info_json(const struct fw_release_mark_info *mi, enum fw_kind kind)
 {
@@ -269,6 +270,41 @@ static json_t *trace_json(const char *advisory, enum fw_kind kind, const struct 
 			 "accused", acc, "others", oth);
 }
 
+/* The trace is an entry of the log, made in the transaction that stores
+ * the run: which files (by hash), who was accused, committed to so that
+ * only the operator can open it. */
+struct trace_log {
+	struct fw_req *req;
+	const char *advisory_id;
+	enum fw_kind kind;
+	int64_t at;
+};
+
+static enum fw_err trace_entry(void *ctx, const struct fw_release_trace *t, struct fw_buf *entry,
+			       uint8_t leaf_hash[32])
+{
+	struct trace_log *tl = ctx;
+	struct fw_buf d;
+	char hex[65];
+	fw_buf_init(&d, 8192);
+	enum fw_err r = fw_buf_printf(&d, "kind %s run %lld files", fw_kind_name(tl->kind), (long long)t->id);
+	for (size_t i = 0; r == FW_OK && i < t->nfiles; i++) {
+		fw_crypto_hex(t->file[i].sha256, 32, hex);
+		r = fw_buf_printf(&d, " %s", hex);
+	}
+	if (r == FW_OK)
+		r = fw_buf_puts(&d, " accused");
+	for (size_t i = 0; r == FW_OK && i < t->nverdict; i++)
+		if (t->verdict[i].accused)
+			r = fw_buf_printf(&d, " %s", t->verdict[i].member_id);
+	if (r == FW_OK &&
+	    (r = fw_tlog_entry_event(tl->req->app->master_key, "trace", tl->advisory_id, fw_buf_str(&d), tl->at,
+				     entry)) == FW_OK)
+		fw_tlog_leaf_hash(entry->data, entry->len, leaf_hash);
+	fw_buf_cleanup(&d);
+	return r;
+}
+
 enum fw_err fw_api_trace(struct fw_req *req, struct fw_resp *resp)
 {
 	struct fw_advisory a;
@@ -283,27 +319,15 @@ enum fw_err fw_api_trace(struct fw_req *req, struct fw_resp *resp)
 	if ((r = get_advisory(req, &a)) != FW_OK || (r = fw_req_json(req, &j)) != FW_OK ||
 	    (r = parse_trace(j, &kind, &eps, &f)) != FW_OK)
 		goto out;
-	if ((r = fw_release_trace(req->app->release, a.id, kind, f.in, f.n, eps, req->auth.token_id, &t)) != FW_OK)
+	struct trace_log tl = {.req = req, .advisory_id = a.id, .kind = kind, .at = fw_clock_now()};
+	struct fw_release_trace_log log = {.make = trace_entry, .ctx = &tl};
+	if ((r = fw_release_trace(req->app->release, a.id, kind, f.in, f.n, eps, req->auth.token_id,
+				  req->app->log ? &log : NULL, &t)) != FW_OK)
 		goto out;
-	/* The trace is an entry of the log: which files (by hash), who was
-	 * accused, committed to so that only the operator can open it. */
-	{
-		struct fw_buf d;
-		char hex[65];
-		fw_buf_init(&d, 8192);
-		enum fw_err e = fw_buf_printf(&d, "kind %s run %lld files", fw_kind_name(kind), (long long)t.id);
-		for (size_t i = 0; e == FW_OK && i < t.nfiles; i++) {
-			fw_crypto_hex(t.file[i].sha256, 32, hex);
-			e = fw_buf_printf(&d, " %s", hex);
-		}
-		if (e == FW_OK)
-			e = fw_buf_puts(&d, " accused");
-		for (size_t i = 0; e == FW_OK && i < t.nverdict; i++)
-			if (t.verdict[i].accused)
-				e = fw_buf_printf(&d, " %s", t.verdict[i].member_id);
-		if (e == FW_OK)
-			fw_http_log_event(req, "trace", a.id, fw_buf_str(&d), fw_clock_now());
-		fw_buf_cleanup(&d);
+	if (log.written) {
+		fw_tlog_log_wake(req->app->log);
+		fw_log_info("http", "trace %lld of %s recorded in the log at index %llu", (long long)t.id, a.id,
+			    (unsigned long long)log.index);
 	}
 	r = fw_resp_json(resp, trace_json(a.id, kind, &t));
 out:

@@ -70,14 +70,7 @@ bool fw_req_is_admin(const struct fw_req *req);
 /* Wraps a list as {"key": [...]}; steals arr. */
 json_t *fw_json_wrap(const char *key, json_t *arr);
 enum fw_err fw_resp_json(struct fw_resp *resp, json_t *j) FW_WUR; /* steals j; NULL -> NOMEM */
-/* Appends an entry to the transparency log after the change it records was
- * stored, and frees the entry buffer. A failure is logged loudly; the
- * change itself stands. Only for changes whose store write cannot take a
- * log hook yet (below). */
-void fw_http_log_entry(struct fw_req *req, struct fw_buf *entry, const char *what);
-/* The same for an operator's act on an advisory ("schedule", "expedite",
- * "trace"), subject and details committed to, never shown in the entry. */
-void fw_http_log_event(struct fw_req *req, const char *type, const char *subject, const char *details, int64_t at);
+
 /* An entry written in the transaction of the change it records
  * (docs/log.md): prepare it with fw_http_log_hook_event or _member, give
  * the hook they return (NULL when the daemon runs without a log) to the

@@ -597,8 +597,21 @@ static enum fw_err keep_verdicts(const struct fw_mark_trace *mt, struct fw_relea
 
 /* The stored record: inputs' hashes and the outcome (no member's copy, no
  * leaked bytes). */
+struct trace_hook {
+	const struct fw_store_trace *st;
+	struct fw_release_trace *t;
+	struct fw_release_trace_log *log;
+};
+
+static enum fw_err trace_entry(void *ctx, struct fw_buf *entry, uint8_t leaf_hash[32])
+{
+	struct trace_hook *h = ctx;
+	h->t->id = h->st->id;
+	return h->log->make(h->log->ctx, h->t, entry, leaf_hash);
+}
+
 static enum fw_err store_trace(struct fw_release *rel, const char *advisory_id, enum fw_kind kind, const char *actor,
-			       struct fw_release_trace *t)
+			       struct fw_release_trace_log *log, struct fw_release_trace *t)
 {
 	json_t *in = json_array(), *acc = json_array(), *res = NULL;
 	char *ins = NULL, *ress = NULL, hex[65];
@@ -621,8 +634,15 @@ static enum fw_err store_trace(struct fw_release *rel, const char *advisory_id, 
 					    .inputs = ins, .result = ress};
 		snprintf(st.advisory_id, sizeof st.advisory_id, "%s", advisory_id);
 		snprintf(st.actor, sizeof st.actor, "%s", actor ? actor : "");
-		if ((r = fw_store_trace_add(rel->store, &st)) == FW_OK)
+		struct trace_hook th = {&st, t, log};
+		struct fw_store_log_hook hook = {.make = trace_entry, .ctx = &th};
+		if ((r = fw_store_trace_add(rel->store, &st, log && log->make ? &hook : NULL)) == FW_OK) {
 			t->id = st.id;
+			if (log) {
+				log->written = hook.written;
+				log->index = hook.index;
+			}
+		}
 	}
 	free(ins);
 	free(ress);
@@ -634,7 +654,7 @@ static enum fw_err store_trace(struct fw_release *rel, const char *advisory_id, 
 
 enum fw_err fw_release_trace(struct fw_release *rel, const char *advisory_id, enum fw_kind kind,
 			     const struct fw_release_trace_input *in, size_t nin, double epsilon, const char *actor,
-			     struct fw_release_trace *out)
+			     struct fw_release_trace_log *log, struct fw_release_trace *out)
 {
 	struct tctx *c = calloc(1, sizeof *c);
 	struct fw_release_trace t;
@@ -673,7 +693,7 @@ enum fw_err fw_release_trace(struct fw_release *rel, const char *advisory_id, en
 	} else {
 		t.threshold = INFINITY;
 	}
-	if ((r = store_trace(rel, advisory_id, kind, actor, &t)) != FW_OK)
+	if ((r = store_trace(rel, advisory_id, kind, actor, log, &t)) != FW_OK)
 		goto out;
 	fw_log_info("release", "trace %lld of %s/%s: %zu files, %zu members scored, %zu accused", (long long)t.id,
 		    advisory_id, fw_kind_name(kind), t.nfiles, t.scored, t.naccused);

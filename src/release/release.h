@@ -230,9 +230,19 @@ struct fw_release_trace {
 	struct fw_release_verdict *verdict;
 	size_t nverdict, naccused;
 };
+/* The log entry of a trace run, made in the transaction that stores the
+ * run (t->id is set by then); see struct fw_store_log_hook. */
+struct fw_release_trace_log {
+	enum fw_err (*make)(void *ctx, const struct fw_release_trace *t, struct fw_buf *entry, uint8_t leaf_hash[32]);
+	void *ctx;
+	uint64_t index; /* out */
+	bool written;   /* out */
+};
+/* Traces leaked files and stores the run, with log's entry (may be NULL) in
+ * the same transaction. */
 enum fw_err fw_release_trace(struct fw_release *r, const char *advisory_id, enum fw_kind kind,
 			     const struct fw_release_trace_input *in, size_t nin, double epsilon, const char *actor,
-			     struct fw_release_trace *out) FW_WUR;
+			     struct fw_release_trace_log *log, struct fw_release_trace *out) FW_WUR;
 void fw_release_trace_cleanup(struct fw_release_trace *t);
 
 #endif

@@ -435,11 +435,7 @@ enum fw_err fw_store_mark_recipients(struct fw_store *s, const char *advisory_id
 		return r;
 	return s->ops->mark_recipients(s, advisory_id, kind, version, out, n);
 }
-enum fw_err fw_store_trace_add(struct fw_store *s, struct fw_store_trace *t)
-{
-	return fw_store_trace_add_logged(s, t, NULL);
-}
-enum fw_err fw_store_trace_add_logged(struct fw_store *s, struct fw_store_trace *t, struct fw_store_log_hook *log)
+enum fw_err fw_store_trace_add(struct fw_store *s, struct fw_store_trace *t, struct fw_store_log_hook *log)
 {
 	enum fw_err r;
 	if ((r = check_kind(t->kind)) != FW_OK)

@@ -414,11 +414,9 @@ struct fw_store_trace {
 	const char *inputs; /* borrowed */
 	const char *result; /* borrowed */
 };
-enum fw_err fw_store_trace_add(struct fw_store *s, struct fw_store_trace *t) FW_WUR;
-/* The same with log's entry (may be NULL) written in the run's
+/* Stores a run, with log's entry (may be NULL) written in the run's
  * transaction; t->id is set before log->make runs. */
-enum fw_err fw_store_trace_add_logged(struct fw_store *s, struct fw_store_trace *t,
-				      struct fw_store_log_hook *log) FW_WUR;
+enum fw_err fw_store_trace_add(struct fw_store *s, struct fw_store_trace *t, struct fw_store_log_hook *log) FW_WUR;
 /* How many traces of an advisory are stored (an audit count). */
 enum fw_err fw_store_trace_count(struct fw_store *s, const char *advisory_id, size_t *n) FW_WUR;
 

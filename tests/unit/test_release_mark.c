@@ -156,6 +156,21 @@ static void copy_of(struct ctx *c, int i, enum fw_kind kind, struct fw_buf *out)
 	free(d);
 }
 
+static enum fw_err trace_entry_fails(void *ctx, const struct fw_release_trace *t, struct fw_buf *entry,
+				     uint8_t leaf_hash[32])
+{
+	(void)ctx, (void)t, (void)entry, (void)leaf_hash;
+	return fw_err_set(FW_ERR_IO, "the log is unwritable");
+}
+
+static enum fw_err trace_entry_ok(void *ctx, const struct fw_release_trace *t, struct fw_buf *entry,
+				  uint8_t leaf_hash[32])
+{
+	*(int64_t *)ctx = t->id;
+	memset(leaf_hash, 0x11, 32);
+	return fw_buf_printf(entry, "trace %lld", (long long)t->id);
+}
+
 static void test_copies_are_fingerprinted_and_deterministic(void **state)
 {
 	struct ctx *c = *state;
@@ -226,7 +241,7 @@ static void test_copies_are_fingerprinted_and_deterministic(void **state)
 	/* A leaked copy names its member and nobody else. */
 	struct fw_release_trace_input in = {.name = "leak", .data = copy[2].data, .n = copy[2].len};
 	struct fw_release_trace tr;
-	assert_int_equal(fw_release_trace(c->rel, "adv", FW_KIND_POC, &in, 1, 1e-6, "test", &tr), FW_OK);
+	assert_int_equal(fw_release_trace(c->rel, "adv", FW_KIND_POC, &in, 1, 1e-6, "test", NULL, &tr), FW_OK);
 	assert_int_equal(tr.scored, NM);
 	assert_int_equal(tr.naccused, 1);
 	assert_string_equal(tr.verdict[0].member_id, "m3");
@@ -235,6 +250,21 @@ static void test_copies_are_fingerprinted_and_deterministic(void **state)
 	size_t traces = 0;
 	assert_int_equal(fw_store_trace_count(c->s, "adv", &traces), FW_OK);
 	assert_int_equal(traces, 1);
+	/* The run and its log entry are one transaction: an entry that cannot
+	 * be made leaves no run either; one that can sees the run's id. */
+	struct fw_release_trace_log bad = {.make = trace_entry_fails};
+	assert_int_equal(fw_release_trace(c->rel, "adv", FW_KIND_POC, &in, 1, 1e-6, "test", &bad, &tr), FW_ERR_IO);
+	assert_false(bad.written);
+	assert_int_equal(fw_store_trace_count(c->s, "adv", &traces), FW_OK);
+	assert_int_equal(traces, 1);
+	int64_t seen = 0;
+	struct fw_release_trace_log good = {.make = trace_entry_ok, .ctx = &seen};
+	assert_int_equal(fw_release_trace(c->rel, "adv", FW_KIND_POC, &in, 1, 1e-6, "test", &good, &tr), FW_OK);
+	assert_true(good.written);
+	assert_true(seen > 0 && seen == tr.id);
+	fw_release_trace_cleanup(&tr);
+	assert_int_equal(fw_store_trace_count(c->s, "adv", &traces), FW_OK);
+	assert_int_equal(traces, 2);
 
 	fw_crypto_wipe(key, sizeof key);
 	fw_mark_code_free(code);

@@ -474,7 +474,7 @@ static void test_trace_logged(void **state)
 	trace_fill(&t);
 	hook_init(&k, MAKE_OK, "trace", "sp-rce", NULL, "kind poc files accused", T0 + 100);
 	k.trace = &t;
-	assert_int_equal(fw_store_trace_add_logged(s, &t, &k.h), FW_OK);
+	assert_int_equal(fw_store_trace_add(s, &t, &k.h), FW_OK);
 	assert_logged(s, &k, n0, NULL);
 	assert_true(t.id > 0);
 	assert_int_equal(k.seen_id, t.id); /* make() ran after the run had its id */
@@ -483,7 +483,7 @@ static void test_trace_logged(void **state)
 
 	/* the unlogged form still stores a run, and no entry */
 	trace_fill(&t);
-	assert_int_equal(fw_store_trace_add(s, &t), FW_OK);
+	assert_int_equal(fw_store_trace_add(s, &t, NULL), FW_OK);
 	assert_int_equal(fw_store_trace_count(s, "sp-rce", &n), FW_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(sequenced(s), n0 + 1);
@@ -502,7 +502,7 @@ static void test_trace_rolled_back(void **state)
 		trace_fill(&t);
 		hook_init(&k, fails[i], "trace", "sp-rce", NULL, "d", T0 + 100);
 		k.trace = &t;
-		assert_int_not_equal(fw_store_trace_add_logged(s, &t, &k.h), FW_OK);
+		assert_int_not_equal(fw_store_trace_add(s, &t, &k.h), FW_OK);
 		assert_int_equal(k.calls, 1);
 		assert_true(k.seen_id > 0);
 		assert_int_equal(t.id, 0); /* an out-parameter is set on success only */
