@@ -67,9 +67,17 @@ enum fw_err fw_policy_classifier_new(const struct fw_policy *p, struct fw_policy
 	struct fw_policy_classifier *c = calloc(1, sizeof *c);
 	if (!c)
 		return FW_ERR_NOMEM;
-	/* Every value a member attribute is compared with; at most all values. */
+	/* Every value a member attribute is compared with: a named set used by
+	 * several conditions is counted once per use, so count first. */
+	size_t need[C_COUNT] = {0};
+	for (size_t i = 0; i < p->nconds; i++) {
+		const struct fw_policy_cond *k = &p->conds[i];
+		int s = attr_slot(k->attr);
+		if (s >= 0)
+			need[s] += k->op == COND_IN ? k->n : 1;
+	}
 	for (int s = 0; s < C_COUNT; s++) {
-		c->lit[s] = calloc(p->nvalues + 1, sizeof *c->lit[s]);
+		c->lit[s] = calloc(need[s] + 1, sizeof *c->lit[s]);
 		if (!c->lit[s]) {
 			fw_policy_classifier_free(c);
 			return FW_ERR_NOMEM;
@@ -81,9 +89,9 @@ enum fw_err fw_policy_classifier_new(const struct fw_policy *p, struct fw_policy
 		if (s < 0 || (k->op != COND_CMP && k->op != COND_IN && k->op != COND_HAS))
 			continue;
 		if (k->op == COND_IN) {
-			for (size_t j = 0; j < k->n && c->n[s] < p->nvalues; j++)
+			for (size_t j = 0; j < k->n && k->first + j < p->nvalues; j++)
 				c->lit[s][c->n[s]++] = &p->values[k->first + j];
-		} else if (k->val >= 0 && (size_t)k->val < p->nvalues && c->n[s] < p->nvalues) {
+		} else if (k->val >= 0 && (size_t)k->val < p->nvalues) {
 			c->lit[s][c->n[s]++] = &p->values[k->val];
 		}
 	}

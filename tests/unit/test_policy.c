@@ -1487,6 +1487,63 @@ static void test_explain_bound(void **state)
 	fw_buf_cleanup(&b);
 }
 
+/* --- member classes ------------------------------------------------------ */
+static void class_of(const struct fw_policy_classifier *c, const char *id, const char *tier, const char *land,
+		     const char *tag1, const char *tag2, char out[FW_POLICY_CLASS_BYTES])
+{
+	struct fw_member m;
+	memset(&m, 0, sizeof m);
+	snprintf(m.id, sizeof m.id, "%s", id);
+	snprintf(m.tier, sizeof m.tier, "%s", tier);
+	snprintf(m.jurisdiction, sizeof m.jurisdiction, "%s", land);
+	m.status = FW_MEMBER_ACTIVE;
+	if (tag1)
+		snprintf(m.tags.v[m.tags.n++], sizeof m.tags.v[0], "%s", tag1);
+	if (tag2)
+		snprintf(m.tags.v[m.tags.n++], sizeof m.tags.v[0], "%s", tag2);
+	fw_policy_classify(c, &m, out);
+}
+
+static void test_member_classes(void **state)
+{
+	(void)state;
+	/* A set used twice, then an id named once more: every named id must
+	 * split off, however often the set's values are counted. */
+	struct fw_policy *p = parse_ok("tier a { grant all at T-1d }\n"
+				       "set ids = [m0, m1, m2, m5, m6]\n"
+				       "restrict r1 when member.id in ids { delay poc until T }\n"
+				       "restrict r2 when member.id in ids { withhold summary }\n"
+				       "restrict r3 when member.id == m3 { withhold all }\n",
+				       NULL);
+	struct fw_policy *q = parse_ok("tier a { grant all at T-1d }\n"
+				       "restrict r4 when member.jurisdiction == CN or \"gov\" in member.tags { withhold poc }\n",
+				       NULL);
+	struct fw_policy_classifier *c = NULL;
+	char a[FW_POLICY_CLASS_BYTES], b[FW_POLICY_CLASS_BYTES];
+	assert_int_equal(fw_policy_classifier_new(p, &c), FW_OK);
+	class_of(c, "m3", "a", "US", NULL, NULL, a);
+	class_of(c, "m4", "a", "US", NULL, NULL, b);
+	assert_string_not_equal(a, b);
+	assert_string_equal(a, "tier=a status=active jurisdiction=* id=m3 tags=");
+	assert_string_equal(b, "tier=a status=active jurisdiction=* id=* tags=");
+	class_of(c, "m6", "a", "US", NULL, NULL, a);
+	assert_string_equal(a, "tier=a status=active jurisdiction=* id=m6 tags=");
+	fw_policy_classifier_free(c);
+	assert_int_equal(fw_policy_classifier_new(q, &c), FW_OK);
+	class_of(c, "m4", "a", "US", NULL, NULL, b);
+	/* Unnamed ids, jurisdictions and tags merge; the order of tags does not
+	 * matter; named ones split. */
+	class_of(c, "m8", "a", "DE", "edu", NULL, a);
+	assert_string_equal(a, b);
+	class_of(c, "m9", "a", "CN", "edu", "gov", a);
+	class_of(c, "m7", "a", "CN", "gov", "isp", b);
+	assert_string_equal(a, "tier=a status=active jurisdiction=CN id=* tags=gov");
+	assert_string_equal(a, b);
+	fw_policy_classifier_free(c);
+	fw_policy_free(q);
+	fw_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1518,6 +1575,7 @@ int main(void)
 		cmocka_unit_test(test_restriction_limits),
 		cmocka_unit_test(test_max_embargo),
 		cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_member_classes),
 		cmocka_unit_test(test_explain_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,7 +58,7 @@ static void kind_list(struct fw_buf *b)
 static void random_policy(struct fw_buf *b)
 {
 	fw_buf_reset(b);
-	assert_int_equal(fw_buf_puts(b, "set watched = [CN, RU]\n"), FW_OK);
+	assert_int_equal(fw_buf_puts(b, "set watched = [CN, RU]\nset named = [m01, m04, m07, m09, m10]\n"), FW_OK);
 	for (unsigned t = 0; t < 3; t++) {
 		assert_int_equal(fw_buf_printf(b, "tier %s { grant ", tiers[t]), FW_OK);
 		kind_list(b);
@@ -69,14 +69,15 @@ static void random_policy(struct fw_buf *b)
 		kind_list(b);
 		assert_int_equal(fw_buf_puts(b, " at T }\n"), FW_OK);
 	}
-	unsigned nr = pick(4);
+	unsigned nr = pick(6);
 	for (unsigned i = 0; i < nr; i++) {
 		static const char *const conds[] = {"member.jurisdiction in watched", "member.tier == silver",
 						    "kind in [poc, indicators]", "member.jurisdiction == DE and kind == summary",
 						    "not (member.tier == gold)", "member.id in [m01, m07]",
 						    "\"gov\" in member.tags or member.id == m03",
-						    "member.status == probation and not (member.jurisdiction == US)"};
-		assert_int_equal(fw_buf_printf(b, "restrict r%u when %s { ", i, conds[pick(8)]), FW_OK);
+						    "member.status == probation and not (member.jurisdiction == US)",
+						    "member.id in named", "member.id in named and kind == poc"};
+		assert_int_equal(fw_buf_printf(b, "restrict r%u when %s { ", i, conds[pick(10)]), FW_OK);
 		switch (pick(3)) {
 		case 0:
 			assert_int_equal(fw_buf_puts(b, "withhold "), FW_OK);
