@@ -368,8 +368,11 @@ enum fw_err fw_store_pg_token_touch(struct fw_store *s, const char *id, int64_t 
 }
 
 /* --- sanctions: status, tokens and log entry in one transaction ---------- */
-/* The row lock orders concurrent sanctions of one member. */
-static const char sql_member_status_lock[] = "SELECT status FROM members WHERE id = $1 FOR UPDATE";
+/* The row lock orders concurrent sanctions of one member. NO KEY UPDATE,
+ * the lock the UPDATE below takes anyway: FOR UPDATE would also wait for
+ * the KEY SHARE locks of foreign-key checks, and deadlock with a delivery
+ * to this member that holds the log's sequence lock and checks its member. */
+static const char sql_member_status_lock[] = "SELECT status FROM members WHERE id = $1 FOR NO KEY UPDATE";
 static const char sql_member_status_set[] = "UPDATE members SET status = $2, updated_at = $3 WHERE id = $1";
 
 static enum fw_err status_row(const PGresult *res, int row, void *out)

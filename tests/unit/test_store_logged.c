@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <libpq-fe.h>
+#include <pthread.h>
 
 #include <dirent.h>
 #include <stdio.h>
@@ -29,6 +31,7 @@ static const uint8_t master[FW_CRYPTO_KEY_BYTES] = {7};
 
 struct ctx {
 	bool pg;
+	char url[1024]; /* the store's */
 	char dir[64]; /* SQLite: the database's directory */
 	struct fw_store *s;
 };
@@ -72,6 +75,7 @@ static int setup_backend(void **state, bool pg)
 			return -1;
 		snprintf(url, sizeof url, "sqlite:%s/db", c->dir);
 	}
+	snprintf(c->url, sizeof c->url, "%s", url);
 	if (fw_store_open(url, &c->s) != FW_OK) {
 		fprintf(stderr, "cannot open the %s store: %s\n", pg ? "PostgreSQL" : "SQLite", fw_err_detail());
 		return -1;
@@ -512,6 +516,57 @@ static void test_trace_rolled_back(void **state)
 	}
 }
 
+/* --- PostgreSQL: a sanction beside a delivery to the same member --------- */
+struct sanction_run {
+	struct fw_store *s;
+	struct hook k;
+	enum fw_err r;
+};
+
+static void *sanction_thread(void *arg)
+{
+	struct sanction_run *run = arg;
+	struct fw_store_status_change ch = {.member_id = "acme", .from = FW_MEMBER_ACTIVE, .to = FW_MEMBER_SUSPENDED,
+					    .at = T0 + 10};
+	run->r = fw_store_member_set_status(
+		run->s, &ch, hook_init(&run->k, MAKE_OK, "member", "acme", "suspended", "leak", T0 + 10));
+	return NULL;
+}
+
+/* A delivery holds the log's sequence lock and then checks its member's row
+ * (the foreign key: KEY SHARE); a sanction locks the member's row and then
+ * waits for the sequence lock. With the sanction's lock FOR UPDATE the two
+ * deadlocked and PostgreSQL aborted one; FOR NO KEY UPDATE lets both pass. */
+static void test_sanction_beside_delivery(void **state)
+{
+	struct ctx *c = *state;
+	struct fw_store *s = store_of(state);
+	if (!c->pg)
+		skip();
+	member_add(s, "acme", 0);
+	PGconn *pq = PQconnectdb(c->url);
+	assert_int_equal(PQstatus(pq), CONNECTION_OK);
+	PGresult *res = PQexec(pq, "BEGIN; SELECT next_index FROM log_seq WHERE id = 1 FOR UPDATE");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	struct sanction_run run = {.s = s};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, sanction_thread, &run), 0);
+	usleep(500 * 1000); /* the sanction holds the member's row, waits for the sequence */
+	res = PQexec(pq, "INSERT INTO plan_members (member_id, class, member_updated_at, policy_version)"
+			 " VALUES ('acme', 'x', 0, 0)");
+	ExecStatusType st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK)
+		fprintf(stderr, "the delivery's side failed: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	PQclear(PQexec(pq, "ROLLBACK"));
+	pthread_join(th, NULL);
+	PQfinish(pq);
+	assert_int_equal(st, PGRES_COMMAND_OK);
+	assert_int_equal(run.r, FW_OK);
+	assert_member(s, "acme", FW_MEMBER_SUSPENDED, T0 + 10);
+}
+
 #define BOTH(f) {#f "/sqlite", f, setup_sqlite, teardown, NULL}, {#f "/pg", f, setup_pg, teardown, NULL}
 
 int main(void)
@@ -522,6 +577,7 @@ int main(void)
 		BOTH(test_sanctions_logged),  BOTH(test_sanction_rolled_back), BOTH(test_sanction_state),
 		BOTH(test_advisory_logged),   BOTH(test_advisory_rolled_back), BOTH(test_trace_logged),
 		BOTH(test_trace_rolled_back),
+		{"test_sanction_beside_delivery/pg", test_sanction_beside_delivery, setup_pg, teardown, NULL},
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
