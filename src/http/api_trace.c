@@ -286,7 +286,7 @@ static enum fw_err trace_entry(void *ctx, const struct fw_release_trace *t, stru
 	struct trace_log *tl = ctx;
 	struct fw_buf d;
 	char hex[65];
-	fw_buf_init(&d, 8192);
+	fw_buf_init(&d, FW_TLOG_EVENT_DETAILS_MAX);
 	enum fw_err r = fw_buf_printf(&d, "kind %s run %lld files", fw_kind_name(tl->kind), (long long)t->id);
 	for (size_t i = 0; r == FW_OK && i < t->nfiles; i++) {
 		fw_crypto_hex(t->file[i].sha256, 32, hex);

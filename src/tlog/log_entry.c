@@ -158,7 +158,7 @@ enum fw_err fw_tlog_entry_event(const uint8_t master[FW_CRYPTO_KEY_BYTES], const
 	if ((r = fw_crypto_prf(master, ctx, in, (size_t)n, nonce, sizeof nonce)) != FW_OK)
 		return r;
 	fw_crypto_hex(nonce, sizeof nonce, nonce_hex);
-	fw_buf_init(&opening, 16384);
+	fw_buf_init(&opening, FW_TLOG_EVENT_DETAILS_MAX + 4096);
 	if ((r = fw_buf_printf(&opening, "forewarn/log/%s/v1\nsubject %s\ndetails %s\nnonce %s\n", type, subject,
 			       details, nonce_hex)) != FW_OK)
 		goto out;

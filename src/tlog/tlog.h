@@ -463,6 +463,9 @@ enum fw_err fw_tlog_entry_policy(int version, const uint8_t sha256[32], const ch
 enum fw_err fw_tlog_entry_member(const uint8_t master[FW_CRYPTO_KEY_BYTES], const char *member_id,
 				 const char *status, const char *reason, int64_t time,
 				 struct fw_buf *entry) FW_WUR;
+/* The longest details an event commits to: a trace lists its files' hashes
+ * and everyone it accused (tens of thousands of members still fit). */
+#define FW_TLOG_EVENT_DETAILS_MAX (4u * 1024u * 1024u)
 /* An operator's act on an advisory: type "schedule", "expedite" or "trace";
  * subject and details are committed to like a member change:
  *   {"commitment":"<hex>","time":<s>,"type":"<type>","v":1}

@@ -1380,6 +1380,32 @@ static void test_tile_reader_proofs(void **state)
 	free(l);
 }
 
+/* An event's entry commits to its details, however long: a trace that
+ * accuses a thousand members still makes one small entry, and the same
+ * details make the same entry. */
+static void test_event_entry_long_details(void **state)
+{
+	(void)state;
+	static const uint8_t key[FW_CRYPTO_KEY_BYTES] = {3};
+	struct fw_buf details, e1, e2;
+	fw_buf_init(&details, FW_TLOG_EVENT_DETAILS_MAX);
+	fw_buf_init(&e1, FW_TLOG_ENTRY_MAX);
+	fw_buf_init(&e2, FW_TLOG_ENTRY_MAX);
+	assert_int_equal(fw_buf_puts(&details, "kind poc run 7 files 00 accused"), FW_OK);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(fw_buf_printf(&details, " member-with-a-long-identifier-%04d", i), FW_OK);
+	assert_true(details.len > 30000);
+	assert_int_equal(fw_tlog_entry_event(key, "trace", "sp-rce", fw_buf_str(&details), 1751994000, &e1), FW_OK);
+	assert_int_equal(fw_tlog_entry_event(key, "trace", "sp-rce", fw_buf_str(&details), 1751994000, &e2), FW_OK);
+	assert_true(e1.len < 200);
+	assert_int_equal(e1.len, e2.len);
+	assert_memory_equal(e1.data, e2.data, e1.len);
+	assert_null(strstr(fw_buf_str(&e1), "sp-rce"));
+	fw_buf_cleanup(&details);
+	fw_buf_cleanup(&e1);
+	fw_buf_cleanup(&e2);
+}
+
 static void test_entry_bundles(void **state)
 {
 	(void)state;
@@ -1616,6 +1642,7 @@ int main(void)
 		cmocka_unit_test(test_tile_coverage),
 		cmocka_unit_test(test_tile_reader_proofs),
 		cmocka_unit_test(test_entry_bundles),
+		cmocka_unit_test(test_event_entry_long_details),
 		cmocka_unit_test(test_receipts),
 		cmocka_unit_test(test_receipt_parse_rejects),
 	};
