@@ -46,7 +46,7 @@ static const struct fw_route routes[] = {
 	{"GET", "/api/v1/deliveries/{id}/minisig", A | M, false, fw_api_delivery_minisig},
 	{"GET", "/api/v1/deliveries/{id}/reads", A, false, fw_api_delivery_reads},
 	{"GET", "/api/v1/deliveries/{id}/receipt", A | M, false, fw_api_delivery_receipt},
-	{"GET", "/api/v1/deliveries/{id}/ack", A | M | ROLE_AUDITOR, false, fw_api_delivery_ack_get},
+	{"GET", "/api/v1/deliveries/{id}/ack", A | M, false, fw_api_delivery_ack_get},
 	{"POST", "/api/v1/deliveries/{id}/ack", M, false, fw_api_delivery_ack_post},
 	{"GET", "/api/v1/log/proof/inclusion", ROLE_ANY, false, fw_api_log_proof_inclusion},
 	{"GET", "/api/v1/log/proof/consistency", ROLE_ANY, false, fw_api_log_proof_consistency},

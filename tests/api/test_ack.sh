@@ -3,7 +3,7 @@
 # a member acknowledges copies with its own minisign key - signed by
 # `forewarn ack --minisign-key`, by the real `minisign -S` (--signature),
 # and by `forewarn fetch --ack`; each acknowledgement is one "receipt"
-# entry of the log that names nobody; an auditor checks statement and
+# entry of the log that names nobody; the operator checks statement and
 # signature with `minisign -V` alone. Refused, with nothing stored and the
 # log unchanged: another key's signature, a tampered statement, a legacy
 # signature, another signature of an acknowledged copy, another member's
@@ -97,7 +97,9 @@ SIZE=$((SIZE + 1))
 api "$AUDITOR" GET "/log/tile/entries/000.p/$SIZE"
 cp "$TMP/body" "$TMP/bundle"
 api "$AUDITOR" GET "/api/v1/deliveries/$D1/ack"
-check "the auditor gets statement and signature" status_is 200
+check "an auditor's token reads the log only, not statements (403)" status_is 403
+api "$ADMIN" GET "/api/v1/deliveries/$D1/ack"
+check "the operator gets statement and signature" status_is 200
 ENTRY=$(jbody .entry)
 check "the entry is a receipt entry at the index printed" \
 	bash -c "[ \"\$(jq -r .receipt_index '$TMP/body')\" = $R1 ] && [ \"\$(jq -r .type <<<'$ENTRY')\" = receipt ] && [ \"\$(jq -r .delivery_index <<<'$ENTRY')\" = $IDX1 ]"
@@ -106,7 +108,7 @@ check "the entry names no member, advisory or kind" bash -c "! grep -q -e val -e
 jq -j .statement "$TMP/body" >"$TMP/a1.txt"
 jq -j .signature "$TMP/body" >"$TMP/a1.txt.minisig"
 PK=$(jbody .public_key)
-check "auditor: minisign -V -H accepts statement and signature" \
+check "the operator's copy: minisign -V -H accepts statement and signature" \
 	minisign -V -H -q -P "$PK" -m "$TMP/a1.txt" -x "$TMP/a1.txt.minisig"
 check "the key is val's registered one" [ "$PK" = "$(sed -n 2p "$TMP/val.pub")" ]
 check "entry: signature_sha256 is the signature file's" \
@@ -180,7 +182,7 @@ check "(409 over the API, with the same advice)" \
 api "$ADMIN" POST "/api/v1/deliveries/$D3/ack" -H 'Content-Type: text/plain' --data-binary "@$TMP/st3.other.minisig"
 check "an admin cannot acknowledge for a member" status_is 403
 api "$AUDITOR" GET "/api/v1/deliveries/$D3/ack"
-check "an auditor sees no statement of an unacknowledged copy" status_is 404
+check "an auditor sees no statement of an unacknowledged copy either" status_is 403
 check "nothing refused was stored" bash -c "[ \"\$(curl -s -H 'Authorization: Bearer ${TOKEN[val]}' '$URL/api/v1/deliveries/$D3/ack' | jq -r .acked)\" = false ] &&
 	[ \"\$(curl -s -H 'Authorization: Bearer ${TOKEN[ans]}' '$URL/api/v1/deliveries/${ANS[0]}/ack' | jq -r .acked)\" = false ]"
 check "and nothing refused reached the log" [ "$(settled)" = "$SIZE" ]
