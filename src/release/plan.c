@@ -207,6 +207,7 @@ static enum fw_err plan_all_once(struct fw_release *rel, struct plan_all *pa)
 	}
 	struct fw_plan_write w = {
 		.scope = FW_PLAN_ALL,
+		.complete = true,
 		.policy_version = pa->version,
 		.add_policy = pa->add,
 		.policy_text = pa->text,
@@ -303,8 +304,11 @@ enum fw_err fw_release_policy_apply(struct fw_release *rel, const char *text, si
 	/* Storing the version, writing its plan and sequencing its log entry
 	 * are one transaction: no moment exists in which the new policy is
 	 * stored but the old plan still counts, or the reverse. */
-	struct plan_all pa = {.pol = pol, .add = v, .text = text, .text_len = n, .log = log};
-	r = plan_all_once(rel, &pa);
+	r = FW_ERR_BUSY;
+	for (int attempt = 0; attempt < PLAN_ATTEMPTS && r == FW_ERR_BUSY; attempt++) {
+		struct plan_all pa = {.pol = pol, .add = v, .text = text, .text_len = n, .log = log};
+		r = plan_all_once(rel, &pa);
+	}
 	fw_policy_free(pol);
 	if (r == FW_OK)
 		fw_release_wake(rel);

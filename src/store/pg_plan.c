@@ -35,6 +35,7 @@ static const char sql_plan_current[] =
 	"SELECT ((SELECT COUNT(*) FROM members m LEFT JOIN plan_members pm ON pm.member_id = m.id"
 	"  WHERE pm.member_id IS NULL OR NOT (" PG_PLAN_CLASS_CURRENT "))"
 	" + (SELECT COUNT(*) FROM advisories a WHERE a.status IN ('scheduled', 'public')"
+	"  AND EXISTS (SELECT 1 FROM members)"
 	"  AND NOT EXISTS (SELECT 1 FROM plan_decisions d"
 	"   WHERE d.advisory_id = a.id AND d.policy_version = " PG_PLAN_CUR_VERSION ")))::bigint";
 
@@ -266,7 +267,21 @@ enum fw_err fw_store_pg_plan_write(struct fw_store *s, struct fw_plan_write *w)
 	if (w->scope == FW_PLAN_ALL && ((r = simple_cmd(c, sql_members_clear, "plan")) != FW_OK ||
 					(r = simple_cmd(c, sql_decisions_clear, "plan")) != FW_OK))
 		goto out;
-	if ((r = write_rows(c, w)) != FW_OK || (r = fw_store_pg_log_hook_run(c, w->log)) != FW_OK)
+	if ((r = write_rows(c, w)) != FW_OK)
+		goto out;
+	/* A whole plan covers every member and advisory as they are now: one
+	 * created or changed after the planner read them fails the write. A
+	 * change committed after this check re-plans itself, and waits at the
+	 * table lock until this write has committed. */
+	int64_t stale = 0;
+	pg_params_init(&p, "plan");
+	if (w->complete && (r = fw_store_pg_one(c, sql_plan_current, &p, version_row, &stale)) != FW_OK)
+		goto out;
+	if (stale) {
+		r = fw_err_set(FW_ERR_BUSY, "members or advisories changed while planning: plan again");
+		goto out;
+	}
+	if ((r = fw_store_pg_log_hook_run(c, w->log)) != FW_OK)
 		goto out;
 	r = fw_store_pg_commit(c);
 out:

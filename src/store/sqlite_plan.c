@@ -34,6 +34,7 @@ static const char sql_plan_current[] =
 	"SELECT (SELECT COUNT(*) FROM members m LEFT JOIN plan_members pm ON pm.member_id = m.id"
 	"  WHERE pm.member_id IS NULL OR NOT (" CLASS_CURRENT "))"
 	" + (SELECT COUNT(*) FROM advisories a WHERE a.status IN ('scheduled', 'public')"
+	"  AND EXISTS (SELECT 1 FROM members)"
 	"  AND NOT EXISTS (SELECT 1 FROM plan_decisions d"
 	"   WHERE d.advisory_id = a.id AND d.policy_version = " CUR_VERSION "))";
 
@@ -174,6 +175,15 @@ enum fw_err fw_store_sqlite_plan_write(struct fw_store *s, struct fw_plan_write 
 	for (size_t i = 0; i < w->ndecisions; i++)
 		if ((r = decision_put(c, &w->decisions[i], w->policy_version)) != FW_OK)
 			goto out;
+	/* A whole plan covers every member and advisory as they are now: one
+	 * created or changed after the planner read them fails the write. */
+	int64_t stale = 0;
+	if (w->complete && (r = query_int(c, sql_plan_current, &stale, "plan")) != FW_OK)
+		goto out;
+	if (stale) {
+		r = fw_err_set(FW_ERR_BUSY, "members or advisories changed while planning: plan again");
+		goto out;
+	}
 	if ((r = fw_store_sqlite_log_hook_run(c, w->log)) != FW_OK)
 		goto out;
 	r = fw_store_sq_commit(c);

@@ -194,7 +194,7 @@ enum fw_err fw_store_plan_write(struct fw_store *s, struct fw_plan_write *w)
 		return fw_err_set(FW_ERR_INVALID, "plan rows are missing");
 	if (w->scope != FW_PLAN_ALL && w->scope != FW_PLAN_MEMBER)
 		return fw_err_set(FW_ERR_INVALID, "unknown plan scope");
-	if (w->scope == FW_PLAN_MEMBER && (w->nmembers != 1 || w->add_policy))
+	if (w->scope == FW_PLAN_MEMBER && (w->nmembers != 1 || w->add_policy || w->complete))
 		return fw_err_set(FW_ERR_INVALID, "a member's plan names one member and adds no policy");
 	if (w->add_policy && !w->policy_text)
 		return fw_err_set(FW_ERR_INVALID, "the policy text is missing");

@@ -144,6 +144,11 @@ struct fw_plan_write {
 	 * FW_ERR_BUSY when it is no longer the newest (a policy was applied
 	 * meanwhile: decide again). With add_policy, out: the new version. */
 	int policy_version;
+	/* FW_PLAN_ALL: the plan must class every member as it is now and decide
+	 * every scheduled or public advisory (fw_store_plan_current, inside the
+	 * write's transaction), or it is refused with FW_ERR_BUSY: one was
+	 * created or changed after the planner read them. */
+	bool complete;
 	/* Optional (FW_PLAN_ALL only): a new policy version stored first, in
 	 * the same transaction (as fw_store_policy_add), with its log entry. */
 	struct fw_policy_version *add_policy;

@@ -381,6 +381,13 @@ static void test_no_policy_refuses_plan(void **state)
 	snprintf(a.title, sizeof a.title, "t");
 	assert_int_equal(fw_store_advisory_create(c2.s, &a), FW_OK);
 	assert_int_equal(fw_release_plan(c2.rel, "adv", NULL, NULL), FW_ERR_STATE);
+	/* A program without members yet: a policy applies (a whole plan of no
+	 * member classes is complete), and the plan is current. */
+	struct fw_policy_version pv = {.created_at = 1};
+	assert_int_equal(fw_release_policy_apply(c2.rel, policy, strlen(policy), &pv, NULL), FW_OK);
+	bool current = false;
+	assert_int_equal(fw_store_plan_current(c2.s, &current), FW_OK);
+	assert_true(current);
 	struct ctx *heap = malloc(sizeof c2);
 	*heap = c2;
 	void *st = heap;

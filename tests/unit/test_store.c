@@ -876,6 +876,16 @@ static void test_plan_write(void **state)
 	/* A member's write may not carry another class's decisions. */
 	snprintf(pd.class_key, sizeof pd.class_key, "tier=silver");
 	assert_int_equal(fw_store_plan_write(c->s, &w), FW_ERR_INVALID);
+	/* A whole plan that claims to be complete but misses a member (m2,
+	 * created before it was written) is refused, and changes nothing. */
+	snprintf(pd.class_key, sizeof pd.class_key, "tier=gold");
+	struct fw_plan_write all = {.scope = FW_PLAN_ALL, .complete = true, .policy_version = e[0].policy_version,
+				    .decisions = &pd, .ndecisions = 1};
+	assert_int_equal(fw_store_plan_write(c->s, &all), FW_ERR_BUSY);
+	assert_int_equal(fw_store_plan_list(c->s, adv, m2, &list, &n), FW_OK);
+	assert_int_equal(n, 1);
+	free(list);
+	list = NULL;
 	/* An empty whole plan clears. */
 	assert_int_equal(plan_put(c, NULL, 0), FW_OK);
 	assert_int_equal(fw_store_plan_list(c->s, adv, NULL, &list, &n), FW_OK);
