@@ -74,6 +74,9 @@ struct fw_member {
 	char minisign_pubkey[FW_MODEL_MINISIGN_PK_BYTES]; /* "" when none */
 	int64_t created_at;
 	int64_t updated_at;
+	/* Counts the member's changes (the store bumps it at every update, so
+	 * two changes in one second differ); read-only, 0 for a new member. */
+	int64_t revision;
 };
 
 struct fw_advisory {

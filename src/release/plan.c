@@ -92,7 +92,7 @@ enum fw_err fw_release_classes(const struct fw_policy *pol, struct fw_member *me
 	for (size_t i = 0; i < n; i++) {
 		snprintf(out->pm[i].member_id, sizeof out->pm[i].member_id, "%s", members[i].id);
 		fw_policy_classify(cl, &members[i], out->pm[i].class_key);
-		out->pm[i].member_updated_at = members[i].updated_at;
+		out->pm[i].member_revision = members[i].revision;
 		order[i] = &out->pm[i];
 	}
 	qsort(order, n, sizeof *order, cmp_by_class);

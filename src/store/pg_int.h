@@ -417,7 +417,7 @@ enum fw_err fw_store_pg_policy_insert(struct pg_conn *c, struct fw_policy_versio
  * m: members, a: advisories). */
 #define PG_PLAN_CUR_VERSION "(SELECT COALESCE(MAX(pv.version), 0) FROM policy_versions pv)"
 #define PG_PLAN_CLASS_CURRENT \
-	"pm.policy_version = " PG_PLAN_CUR_VERSION " AND pm.member_updated_at = m.updated_at"
+	"pm.policy_version = " PG_PLAN_CUR_VERSION " AND pm.member_revision = m.revision"
 #define PG_PLAN_RELEASABLE "a.status IN ('scheduled', 'public') AND m.status IN ('active', 'probation')"
 #define PG_PLAN_LATEST_VERSION(adv, kind) \
 	"(SELECT MAX(x.version) FROM artifacts x WHERE x.advisory_id = " adv " AND x.kind = " kind ")"

@@ -126,12 +126,14 @@ static enum fw_err write_one(struct fw_store *s, const char *sql, struct pg_para
 
 static const char sql_member_create[] = "INSERT INTO members (" MEMBER_COLS ")"
 					" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-static const char sql_member_update[] = "UPDATE members SET name = $2, tier = $3, jurisdiction = $4,"
+static const char sql_member_update[] = "UPDATE members SET revision = revision + 1,"
+					" name = $2, tier = $3, jurisdiction = $4,"
 					" status = $5, tags = $6, contact = $7, age_recipient = $8,"
 					" minisign_pubkey = $9, created_at = $10, updated_at = $11"
 					" WHERE id = $1";
-static const char sql_member_get[] = "SELECT " MEMBER_COLS " FROM members WHERE id = $1";
-static const char sql_member_list[] = "SELECT " MEMBER_COLS " FROM members ORDER BY id LIMIT $1";
+static const char sql_member_get[] = "SELECT " MEMBER_COLS ", revision FROM members WHERE id = $1";
+static const char sql_member_list[] = "SELECT " MEMBER_COLS ", revision FROM members"
+				      " ORDER BY id LIMIT $1";
 
 static enum fw_err member_row(const PGresult *res, int row, void *out)
 {
@@ -146,7 +148,8 @@ static enum fw_err member_row(const PGresult *res, int row, void *out)
 	    (r = pg_col_text(res, row, 7, m->age_recipient)) != FW_OK ||
 	    (r = pg_col_text(res, row, 8, m->minisign_pubkey)) != FW_OK ||
 	    (r = pg_col_i64(res, row, 9, &m->created_at)) != FW_OK ||
-	    (r = pg_col_i64(res, row, 10, &m->updated_at)) != FW_OK)
+	    (r = pg_col_i64(res, row, 10, &m->updated_at)) != FW_OK ||
+	    (r = pg_col_i64(res, row, 11, &m->revision)) != FW_OK)
 		return r;
 	return FW_OK;
 }
@@ -373,7 +376,8 @@ enum fw_err fw_store_pg_token_touch(struct fw_store *s, const char *id, int64_t 
  * the KEY SHARE locks of foreign-key checks, and deadlock with a delivery
  * to this member that holds the log's sequence lock and checks its member. */
 static const char sql_member_status_lock[] = "SELECT status FROM members WHERE id = $1 FOR NO KEY UPDATE";
-static const char sql_member_status_set[] = "UPDATE members SET status = $2, updated_at = $3 WHERE id = $1";
+static const char sql_member_status_set[] = "UPDATE members SET revision = revision + 1, status = $2,"
+					    " updated_at = $3 WHERE id = $1";
 
 static enum fw_err status_row(const PGresult *res, int row, void *out)
 {

@@ -9,10 +9,10 @@ static const char sql_members_clear[] = "DELETE FROM plan_members";
 static const char sql_decisions_clear[] = "DELETE FROM plan_decisions";
 /* The rows come as arrays, one per column, however many there are. */
 static const char sql_members_put[] =
-	"INSERT INTO plan_members (member_id, class, member_updated_at, policy_version)"
+	"INSERT INTO plan_members (member_id, class, member_revision, policy_version)"
 	" SELECT u.m, u.c, u.t, $4::int FROM unnest($1::text[], $2::text[], $3::int8[]) AS u(m, c, t)"
 	" ON CONFLICT (member_id) DO UPDATE SET class = EXCLUDED.class,"
-	"  member_updated_at = EXCLUDED.member_updated_at, policy_version = EXCLUDED.policy_version";
+	"  member_revision = EXCLUDED.member_revision, policy_version = EXCLUDED.policy_version";
 static const char sql_decisions_put[] =
 	"INSERT INTO plan_decisions (advisory_id, class, kind, withheld, release_offset, reason, policy_version)"
 	" SELECT u.a, u.c, u.k, u.w, u.o, u.why, $7::int"
@@ -177,7 +177,7 @@ static enum fw_err fill_member(const void *rows, size_t i, struct fw_buf *cols)
 	if ((r = arr_field(&cols[0], m->member_id, sizeof m->member_id)) != FW_OK ||
 	    (r = arr_field(&cols[1], m->class_key, sizeof m->class_key)) != FW_OK)
 		return r;
-	return arr_i64(&cols[2], m->member_updated_at);
+	return arr_i64(&cols[2], m->member_revision);
 }
 
 static enum fw_err fill_decision(const void *rows, size_t i, struct fw_buf *cols)

@@ -89,12 +89,14 @@ static enum fw_err exec_one(struct sq_conn *c, sqlite3_stmt *st, const char *wha
 
 static const char sql_member_create[] = "INSERT INTO members (" MEMBER_COLS ")"
 					" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-static const char sql_member_update[] = "UPDATE members SET name = ?2, tier = ?3, jurisdiction = ?4,"
+static const char sql_member_update[] = "UPDATE members SET revision = revision + 1,"
+					" name = ?2, tier = ?3, jurisdiction = ?4,"
 					" status = ?5, tags = ?6, contact = ?7, age_recipient = ?8,"
 					" minisign_pubkey = ?9, created_at = ?10, updated_at = ?11"
 					" WHERE id = ?1";
-static const char sql_member_get[] = "SELECT " MEMBER_COLS " FROM members WHERE id = ?1";
-static const char sql_member_list[] = "SELECT " MEMBER_COLS " FROM members ORDER BY id LIMIT ?1";
+static const char sql_member_get[] = "SELECT " MEMBER_COLS ", revision FROM members WHERE id = ?1";
+static const char sql_member_list[] = "SELECT " MEMBER_COLS ", revision FROM members"
+				      " ORDER BY id LIMIT ?1";
 
 static enum fw_err member_row(sqlite3_stmt *st, void *out)
 {
@@ -113,6 +115,7 @@ static enum fw_err member_row(sqlite3_stmt *st, void *out)
 	}
 	m->created_at = sqlite3_column_int64(st, 9);
 	m->updated_at = sqlite3_column_int64(st, 10);
+	m->revision = sqlite3_column_int64(st, 11);
 	return FW_OK;
 }
 
@@ -363,7 +366,8 @@ enum fw_err fw_store_sqlite_token_touch(struct fw_store *s, const char *id, int6
 
 /* --- sanctions: status, tokens and log entry in one transaction ---------- */
 static const char sql_member_status_get[] = "SELECT status FROM members WHERE id = ?1";
-static const char sql_member_status_set[] = "UPDATE members SET status = ?2, updated_at = ?3 WHERE id = ?1";
+static const char sql_member_status_set[] = "UPDATE members SET revision = revision + 1, status = ?2,"
+					    " updated_at = ?3 WHERE id = ?1";
 
 static enum fw_err status_row(sqlite3_stmt *st, void *out)
 {

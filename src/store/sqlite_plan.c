@@ -5,8 +5,8 @@
 /* The newest policy version: only plan rows decided under it are due. */
 #define CUR_VERSION "(SELECT COALESCE(MAX(pv.version), 0) FROM policy_versions pv)"
 /* A member's class counts while it was classed under the newest policy and
- * the member is unchanged since (pm: plan_members, m: members). */
-#define CLASS_CURRENT "pm.policy_version = " CUR_VERSION " AND pm.member_updated_at = m.updated_at"
+ * the member is unchanged since, by its revision (pm: plan_members, m: members). */
+#define CLASS_CURRENT "pm.policy_version = " CUR_VERSION " AND pm.member_revision = m.revision"
 /* The status names are those of model/names.c. */
 #define RELEASABLE "a.status IN ('scheduled', 'public') AND m.status IN ('active', 'probation')"
 #define LATEST_VERSION(adv, kind) \
@@ -16,7 +16,7 @@ static const char sql_version[] = "SELECT COALESCE(MAX(version), 0) FROM policy_
 static const char sql_members_clear[] = "DELETE FROM plan_members";
 static const char sql_decisions_clear[] = "DELETE FROM plan_decisions";
 static const char sql_member_put[] = "INSERT OR REPLACE INTO plan_members"
-				     " (member_id, class, member_updated_at, policy_version)"
+				     " (member_id, class, member_revision, policy_version)"
 				     " VALUES (?1, ?2, ?3, ?4)";
 static const char sql_decision_put[] = "INSERT OR REPLACE INTO plan_decisions"
 				       " (advisory_id, class, kind, withheld, release_offset, reason, policy_version)"
@@ -92,7 +92,7 @@ static enum fw_err member_put(struct sq_conn *c, const struct fw_plan_member *m,
 	struct sq_bind b = sq_bind(c, st, "plan member");
 	sq_field(&b, 1, m->member_id);
 	sq_field(&b, 2, m->class_key);
-	sq_i64(&b, 3, m->member_updated_at);
+	sq_i64(&b, 3, m->member_revision);
 	sq_i64(&b, 4, version);
 	if (b.r != FW_OK)
 		return b.r;

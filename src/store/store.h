@@ -115,12 +115,12 @@ struct fw_store_log_hook;
  * relative to T, so that moving T moves every release. A plan row is only
  * ever due when it was decided under the newest policy version and, for a
  * member's class, while the member is unchanged since it was classed
- * (member_updated_at): a stale plan releases nothing. */
+ * (member_revision): a stale plan releases nothing. */
 #define FW_STORE_CLASS_BYTES 1024 /* = FW_POLICY_CLASS_BYTES */
 struct fw_plan_member {
 	char member_id[FW_MODEL_ID_BYTES];
 	char class_key[FW_STORE_CLASS_BYTES];
-	int64_t member_updated_at; /* the member's updated_at when classed */
+	int64_t member_revision; /* the member's revision when classed */
 };
 struct fw_plan_decision {
 	char advisory_id[FW_MODEL_ID_BYTES];

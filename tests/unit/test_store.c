@@ -196,6 +196,21 @@ static void member_set_status(const struct ctx *c, const char *suffix, enum fw_m
 	assert_int_equal(fw_store_member_get(c->s, id, &m), FW_OK);
 	m.status = st;
 	assert_int_equal(fw_store_member_update(c->s, &m), FW_OK);
+	/* The change makes the member's class stale (its revision moved): it is
+	 * classed again, as the release layer does after every member change.
+	 * In these tests each member is a class of its own. */
+	struct fw_plan_member pm;
+	struct fw_policy_version v = {0};
+	memset(&pm, 0, sizeof pm);
+	assert_int_equal(fw_store_member_get(c->s, id, &m), FW_OK);
+	assert_true(m.revision > 0);
+	snprintf(pm.member_id, sizeof pm.member_id, "%s", id);
+	snprintf(pm.class_key, sizeof pm.class_key, "%s", id);
+	pm.member_revision = m.revision;
+	if (fw_store_policy_get(c->s, 0, &v, NULL) != FW_OK)
+		v.version = 0;
+	struct fw_plan_write w = {.scope = FW_PLAN_MEMBER, .policy_version = v.version, .members = &pm, .nmembers = 1};
+	assert_int_equal(fw_store_plan_write(c->s, &w), FW_OK);
 }
 
 static int artifact_make(const struct ctx *c, const char *adv_suffix, enum fw_kind kind, const char *text)
@@ -250,7 +265,7 @@ static enum fw_err plan_put(const struct ctx *c, const struct fw_plan_entry *e, 
 			snprintf(pm[npm].member_id, sizeof pm[npm].member_id, "%s", e[i].member_id);
 			snprintf(pm[npm].class_key, sizeof pm[npm].class_key, "%s", e[i].member_id);
 			if (fw_store_member_get(c->s, e[i].member_id, &m) == FW_OK)
-				pm[npm].member_updated_at = m.updated_at;
+				pm[npm].member_revision = m.revision;
 			npm++;
 		}
 		snprintf(pd[i].advisory_id, sizeof pd[i].advisory_id, "%s", e[i].advisory_id);
@@ -859,7 +874,7 @@ static void test_plan_write(void **state)
 	assert_int_equal(fw_store_member_get(c->s, m2, &m), FW_OK);
 	snprintf(pm.member_id, sizeof pm.member_id, "%s", m2);
 	snprintf(pm.class_key, sizeof pm.class_key, "tier=gold");
-	pm.member_updated_at = m.updated_at;
+	pm.member_revision = m.revision;
 	snprintf(pd.advisory_id, sizeof pd.advisory_id, "%s", adv);
 	snprintf(pd.class_key, sizeof pd.class_key, "tier=gold");
 	pd.kind = FW_KIND_SUMMARY;
@@ -961,6 +976,20 @@ static void test_due_conditions(void **state)
 	assert_int_equal(due_mine(c, now, due, 16), 2);
 	assert_due(c, &due[0], "m1", "adv", FW_KIND_SUMMARY, 2, t + 10);
 	assert_due(c, &due[1], "m2", "adv", FW_KIND_SUMMARY, 2, t + 50);
+
+	/* A member changed after it was classed gets nothing until it is
+	 * classed again: even two changes within one second are told apart. */
+	{
+		char id2[FW_MODEL_ID_BYTES];
+		struct fw_member m;
+		mkid(c, id2, "m2");
+		assert_int_equal(fw_store_member_get(c->s, id2, &m), FW_OK);
+		assert_int_equal(fw_store_member_update(c->s, &m), FW_OK); /* same updated_at */
+		assert_int_equal(due_mine(c, now, due, 16), 1);
+		assert_due(c, &due[0], "m1", "adv", FW_KIND_SUMMARY, 2, t + 10);
+		member_set_status(c, "m2", FW_MEMBER_PROBATION);
+		assert_int_equal(due_mine(c, now, due, 16), 2);
+	}
 
 	/* Suspending a member stops its releases; reinstating resumes them. */
 	member_set_status(c, "m2", FW_MEMBER_SUSPENDED);

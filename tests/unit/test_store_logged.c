@@ -553,7 +553,7 @@ static void test_sanction_beside_delivery(void **state)
 	pthread_t th;
 	assert_int_equal(pthread_create(&th, NULL, sanction_thread, &run), 0);
 	usleep(500 * 1000); /* the sanction holds the member's row, waits for the sequence */
-	res = PQexec(pq, "INSERT INTO plan_members (member_id, class, member_updated_at, policy_version)"
+	res = PQexec(pq, "INSERT INTO plan_members (member_id, class, member_revision, policy_version)"
 			 " VALUES ('acme', 'x', 0, 0)");
 	ExecStatusType st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK)
