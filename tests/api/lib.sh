@@ -49,7 +49,11 @@ start_daemon() {
 		case "$FW_API_DB" in *\?*) sep="&" ;; esac
 		db=(--db "${FW_API_DB}${sep}options=-csearch_path%3D${schema}")
 	fi
-	"$FWD" --data "$data" --listen 127.0.0.1:0 "${db[@]}" "$@" >"$TMP/daemon.out" 2>>"$TMP/daemon.log" &
+	# Emptied here, not by the background job's redirection: that runs
+	# after the fork, and the loop below could read a stopped daemon's
+	# "listening on" line first.
+	: >"$TMP/daemon.out"
+	"$FWD" --data "$data" --listen 127.0.0.1:0 "${db[@]}" "$@" >>"$TMP/daemon.out" 2>>"$TMP/daemon.log" &
 	PID=$!
 	for _ in $(seq 1 100); do
 		grep -q 'listening on' "$TMP/daemon.out" 2>/dev/null && break
