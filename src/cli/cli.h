@@ -120,16 +120,35 @@ int fw_cli_artifact_capacity(struct fw_cli *cli, int argc, char **argv);
 struct fw_cli_log;
 struct fw_cli_log *fw_cli_log_new(struct fw_cli *cli); /* NULL on no memory */
 void fw_cli_log_free(struct fw_cli_log *l);
-/* Pins the log's verifier key in dir (first use), fetches the newest signed
- * checkpoint and checks it extends the one kept in dir (consistency proof;
- * never smaller), then keeps it. FW_ERR_CRYPTO, after a loud message, when
- * the log was forked, truncated or rewritten. */
+struct fw_cli_args;
+/* The --witness VKEY (repeatable) and --quorum N options, for a command's
+ * option table (forewarn log …, forewarn fetch). */
+#define FW_CLI_LOG_WITNESS_OPTS \
+	{"witness", "VKEY", true, false, "a witness's cosignature verifier key (type 0x04); the newest " \
+					 "checkpoint must be cosigned by --quorum of them"}, \
+	{"quorum", "N", false, false, "how many --witness keys must have cosigned (default: all given)"}
+/* Requires the newest checkpoint to be cosigned by `quorum` (decimal, 0 to
+ * n; NULL: all n) of the n witness verifier keys v (name+hex8+base64, type
+ * 0x04, none twice, at most 63); checkpoints kept from before or sent with
+ * a proof need the log's signature only. FW_ERR_INVALID with a detail
+ * naming the bad key or quorum. The strings are not kept. */
+enum fw_err fw_cli_log_witnesses(struct fw_cli_log *l, const char *const *v, int n, const char *quorum) FW_WUR;
+/* The same from the options of FW_CLI_LOG_WITNESS_OPTS. */
+enum fw_err fw_cli_log_witness_args(struct fw_cli_log *l, const struct fw_cli_args *a) FW_WUR;
+/* Fetches the newest signed checkpoint, verified with the log's verifier
+ * key pinned in dir (the server's on first use) and the witnesses' quorum,
+ * and checks it extends the one kept in dir (consistency proof; never
+ * smaller); then pins the key on first use and keeps the checkpoint.
+ * Nothing is written when a check fails. FW_ERR_CRYPTO, after a loud
+ * message, when the log was forked, truncated or rewritten; FW_ERR_STATE
+ * when the checkpoint lacks the witnesses' quorum. */
 enum fw_err fw_cli_log_sync(struct fw_cli_log *l, const char *dir) FW_WUR;
 /* Fetches a delivery's receipt and checks it: the inclusion proof against a
- * checkpoint consistent with the kept one, the entry's sealed hash against
- * the copy, and its commitment's opening against the copy's member,
- * advisory, kind, version and plaintext hash (hex). Appends the tlog-proof
- * text to receipt_out (may be NULL). */
+ * checkpoint consistent with the kept one (with witnesses required, the
+ * entry must be in a tree they cosigned, else FW_ERR_STATE), the entry's
+ * sealed hash against the copy, and its commitment's opening against the
+ * copy's member, advisory, kind, version and plaintext hash (hex). Appends
+ * the tlog-proof text to receipt_out (may be NULL). */
 enum fw_err fw_cli_log_check_copy(struct fw_cli_log *l, const char *delivery_id, const uint8_t *copy,
 				  size_t copy_len, const char *member, const char *advisory, const char *kind,
 				  long long version, const char *plain_hex, struct fw_buf *receipt_out) FW_WUR;

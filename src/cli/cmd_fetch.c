@@ -8,7 +8,13 @@
  * advisory and kind must be slugs and the version a number. A copy that
  * fails any check leaves no file behind. The state (the last delivery id
  * fully saved) advances only over an unbroken run of saved copies, so a
- * failed copy is tried again next time. */
+ * failed copy is tried again next time.
+ *
+ * The log is checked before anything is accepted (fw_cli_log_sync): with
+ * --witness keys, or those remembered from an earlier run in
+ * DIR/.forewarn/witnesses.json, its newest checkpoint must carry their
+ * quorum of cosignatures. Keys are pinned only once the log has passed, so
+ * a refused run writes nothing. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +36,7 @@
 #define MAX_SIG_BYTES (16u * 1024u)
 #define STATE_FILE "state.json"
 #define PIN_FILE "program.pub"
+#define WITNESS_FILE "witnesses.json"
 
 static const struct fw_cli_opt fetch_opts[] = {
 	{"out", "DIR", false, false, "where copies are saved (default .)"},
@@ -37,6 +44,7 @@ static const struct fw_cli_opt fetch_opts[] = {
 	{"program-key", "FILE", false, false, "the program's minisign public key (default: pinned on first use)"},
 	{"ack", NULL, false, false, "acknowledge each new copy verified (forewarn ack), signed with --minisign-key"},
 	{"minisign-key", "FILE", false, false, "the member's minisign secret key, unencrypted, for --ack"},
+	FW_CLI_LOG_WITNESS_OPTS,
 	{NULL, NULL, false, false, NULL},
 };
 static const struct fw_cli_spec fetch_spec = {
@@ -47,13 +55,20 @@ static const struct fw_cli_spec fetch_spec = {
 	"The program's key is pinned in DIR/.forewarn/program.pub on the first run;\n"
 	"a changed key is refused. With --ack, each new copy verified is acknowledged\n"
 	"with the statement built here from the copy and its log receipt, signed\n"
-	"with --minisign-key. Exit status 1 when any copy or acknowledgement fails."};
+	"with --minisign-key. With --witness (and --quorum), the log's newest\n"
+	"checkpoint, against which each copy's inclusion is checked, must be\n"
+	"cosigned by that many of the witnesses, else nothing is accepted; the keys\n"
+	"and quorum are remembered in DIR/.forewarn/witnesses.json for later runs\n"
+	"(--witness again replaces them; remove the file to require none).\n"
+	"Exit status 1 when any copy or acknowledgement fails."};
 
 struct fetch {
 	struct fw_cli *cli;
 	char out[PATH_BYTES];   /* DIR without trailing '/' */
 	char state[PATH_BYTES]; /* DIR/.forewarn */
 	struct fw_verify_key key;
+	bool pin_key;        /* first use: pin `key` once the log has passed */
+	bool witnesses_kept; /* the witnesses are the ones remembered */
 	bool decrypt;
 	uint8_t sk[32];
 	char after[64];   /* last delivery id saved with all before it */
@@ -109,7 +124,8 @@ static enum fw_err parse_key_text(const char *text, size_t n, const char *what, 
 	return FW_OK;
 }
 
-/* Pins the server's key on first use; later compares it with the pin. */
+/* Compares the server's key with the pin; on first use takes it, to be
+ * pinned by pin_key once the log has passed. */
 static enum fw_err pinned_key(struct fetch *f)
 {
 	char pin[PATH_BYTES], got_id[17], pin_id[17];
@@ -142,17 +158,92 @@ static enum fw_err pinned_key(struct fetch *f)
 		f->key = pinned;
 		goto out;
 	}
-	if ((r = fw_minisign_public_format(&server, &text)) != FW_OK ||
-	    (r = fw_cli_file_write_atomic(pin, text.data, text.len, 0600)) != FW_OK)
-		goto out;
 	f->key = server;
-	fprintf(f->cli->json ? stderr : stdout,
-		"pinned the program's signing key %s from %s in %s (trust on first use: compare the key id "
-		"with the one the program published)\n",
-		got_id, f->cli->url, pin);
+	f->pin_key = true;
 out:
 	json_decref(prog);
 	fw_buf_cleanup(&text);
+	return r;
+}
+
+static enum fw_err pin_key(struct fetch *f)
+{
+	char pin[PATH_BYTES], id[17];
+	struct fw_buf text;
+	enum fw_err r;
+	fw_buf_init(&text, FW_CLI_MAX_SMALL_FILE_BYTES);
+	if ((r = join(pin, f->state, PIN_FILE)) != FW_OK || (r = fw_minisign_public_format(&f->key, &text)) != FW_OK ||
+	    (r = fw_cli_file_write_atomic(pin, text.data, text.len, 0600)) != FW_OK)
+		goto out;
+	key_id_hex(&f->key, id);
+	fprintf(f->cli->json ? stderr : stdout,
+		"pinned the program's signing key %s from %s in %s (trust on first use: compare the key id "
+		"with the one the program published)\n",
+		id, f->cli->url, pin);
+out:
+	fw_buf_cleanup(&text);
+	return r;
+}
+
+/* DIR/.forewarn/witnesses.json: {"witnesses": [VKEY…], "quorum": N}, the
+ * witnesses of the last run that gave --witness. */
+static enum fw_err load_witnesses(struct fetch *f)
+{
+	char path[PATH_BYTES], quorum[24];
+	const char *v[FW_CLI_MAX_VALUES];
+	struct fw_buf text;
+	json_t *j = NULL, *w, *q;
+	enum fw_err r;
+	fw_buf_init(&text, FW_CLI_MAX_SMALL_FILE_BYTES);
+	if ((r = join(path, f->state, WITNESS_FILE)) != FW_OK || access(path, F_OK) != 0 ||
+	    (r = fw_cli_file_read(path, FW_CLI_MAX_SMALL_FILE_BYTES, &text)) != FW_OK)
+		goto out;
+	j = json_loadb(fw_buf_str(&text), text.len, JSON_REJECT_DUPLICATES, NULL);
+	w = json_object_get(j, "witnesses");
+	q = json_object_get(j, "quorum");
+	size_t n = json_array_size(w); /* 0 when not an array */
+	bool ok = json_is_array(w) && n <= FW_CLI_MAX_VALUES && json_is_integer(q);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (v[i] = json_string_value(json_array_get(w, i))) != NULL;
+	fw_err_clear();
+	if (ok) {
+		snprintf(quorum, sizeof quorum, "%" JSON_INTEGER_FORMAT, json_integer_value(q));
+		ok = fw_cli_log_witnesses(f->log, v, (int)n, quorum) == FW_OK;
+	}
+	if (!ok) {
+		r = fw_err_set(FW_ERR_INVALID, "%s is damaged (%s); give --witness again, or remove it to require no "
+			       "cosignatures", path, *fw_err_detail() ? fw_err_detail() : "not the witnesses and quorum");
+		goto out;
+	}
+	f->witnesses_kept = true;
+out:
+	json_decref(j);
+	fw_buf_cleanup(&text);
+	return r;
+}
+
+static enum fw_err save_witnesses(struct fetch *f, const struct fw_cli_args *a)
+{
+	char path[PATH_BYTES];
+	const char *v[FW_CLI_MAX_VALUES], *q = fw_cli_arg(a, "quorum");
+	int n = fw_cli_arg_all(a, "witness", v, FW_CLI_MAX_VALUES);
+	long long quorum = n;
+	json_t *keys = json_array();
+	enum fw_err r = FW_OK;
+	for (int i = 0; keys && i < n; i++)
+		if (json_array_append_new(keys, json_string(v[i])) != 0)
+			r = FW_ERR_NOMEM;
+	if (q && r == FW_OK)
+		r = fw_cli_parse_int(q, 0, n, &quorum); /* accepted before */
+	json_t *j = keys ? json_pack("{s:O,s:I}", "witnesses", keys, "quorum", (json_int_t)quorum) : NULL;
+	char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+	if (r == FW_OK && !text)
+		r = FW_ERR_NOMEM;
+	if (r == FW_OK && (r = join(path, f->state, WITNESS_FILE)) == FW_OK)
+		r = fw_cli_file_write_atomic(path, text, strlen(text), 0600);
+	free(text);
+	json_decref(j);
+	json_decref(keys);
 	return r;
 }
 
@@ -589,23 +680,39 @@ static int prepare(struct fetch *f, const struct fw_cli_args *a)
 		rc = fw_cli_usage(&fetch_spec, "--ack and --minisign-key FILE go together");
 	if (rc == FW_CLI_CONTINUE && f->ack && fw_cli_ack_key_load(fw_cli_arg(a, "minisign-key"), &f->ack_key) != FW_OK)
 		rc = fw_cli_usage(&fetch_spec, "%s", fw_err_detail());
+	if (rc == FW_CLI_CONTINUE && !(f->log = fw_cli_log_new(f->cli)))
+		rc = fw_cli_finish(FW_ERR_NOMEM);
+	if (rc == FW_CLI_CONTINUE && fw_cli_arg(a, "quorum") && !fw_cli_arg(a, "witness"))
+		rc = fw_cli_usage(&fetch_spec, "--quorum goes with --witness (the remembered quorum is replaced with "
+				  "the keys)");
+	if (rc == FW_CLI_CONTINUE && fw_cli_arg(a, "witness") && fw_cli_log_witness_args(f->log, a) != FW_OK)
+		rc = fw_cli_usage(&fetch_spec, "%s", fw_err_detail());
 	return rc;
 }
 
-static enum fw_err run(struct fetch *f, bool key_given)
+static enum fw_err run(struct fetch *f, const struct fw_cli_args *a)
 {
+	bool witnesses_given = fw_cli_arg(a, "witness") != NULL;
 	enum fw_err r;
 	if ((r = fw_cli_dir_ensure(f->out, 0700, true)) != FW_OK || (r = join(f->state, f->out, ".forewarn")) != FW_OK ||
 	    (r = fw_cli_dir_ensure(f->state, 0700, false)) != FW_OK)
 		return r;
-	if (!key_given && (r = pinned_key(f)) != FW_OK)
+	if (!fw_cli_arg(a, "program-key") && (r = pinned_key(f)) != FW_OK)
 		return r;
-	if ((r = load_state(f)) != FW_OK)
+	if ((r = load_state(f)) != FW_OK || (!witnesses_given && (r = load_witnesses(f)) != FW_OK))
 		return r;
-	/* The log first: a forked or rewritten log means nothing is accepted. */
-	if (!(f->log = fw_cli_log_new(f->cli)))
-		return FW_ERR_NOMEM;
-	if ((r = fw_cli_log_sync(f->log, f->state)) != FW_OK)
+	/* The log first: a forked or rewritten log, or a checkpoint short of
+	 * the witnesses' quorum, means nothing is accepted or written. */
+	if ((r = fw_cli_log_sync(f->log, f->state)) != FW_OK) {
+		if (r == FW_ERR_STATE && f->witnesses_kept) {
+			char why[600];
+			snprintf(why, sizeof why, "%s", fw_err_detail());
+			r = fw_err_set(r, "%s; the witnesses are those remembered in %s/%s (--witness replaces them)",
+				       why, f->state, WITNESS_FILE);
+		}
+		return r;
+	}
+	if ((f->pin_key && (r = pin_key(f)) != FW_OK) || (witnesses_given && (r = save_witnesses(f, a)) != FW_OK))
 		return r;
 	return fetch_all(f);
 }
@@ -626,7 +733,7 @@ int fw_cli_cmd_fetch(struct fw_cli *cli, int argc, char **argv)
 	f.report = cli->json ? json_array() : NULL;
 	if ((rc = prepare(&f, &a)) != FW_CLI_CONTINUE)
 		goto done;
-	r = run(&f, fw_cli_arg(&a, "program-key") != NULL);
+	r = run(&f, &a);
 	if (cli->json && f.report) {
 		json_t *out = json_pack("{s:O,s:I,s:I,s:I}", "copies", f.report, "new", (json_int_t)f.n, "verified",
 					(json_int_t)f.verified, "failed", (json_int_t)f.failed);

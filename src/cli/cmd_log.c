@@ -199,16 +199,16 @@ static enum fw_err join(char *out, const char *a, const char *b)
 	return FW_OK;
 }
 
-/* The log key pinned in dir, pinned from the server on first use. */
-static enum fw_err pinned_log_key(struct fw_cli_log *l, const char *dir)
+/* The log key pinned in path; on first use the server's, whose text goes
+ * to fresh (else fresh is ""): it is pinned once the checkpoint it signed
+ * has passed every check, so that a refused run pins nothing. */
+static enum fw_err pinned_log_key(struct fw_cli_log *l, const char *path, char fresh[FW_TLOG_VKEY_BYTES])
 {
-	char path[PATH_BYTES], text[FW_TLOG_VKEY_BYTES];
 	struct fw_tlog_vkey k, srv;
 	struct fw_buf b;
-	enum fw_err r;
+	enum fw_err r = FW_OK;
+	fresh[0] = '\0';
 	fw_buf_init(&b, FW_CLI_MAX_SMALL_FILE_BYTES);
-	if ((r = join(path, dir, VKEY_FILE)) != FW_OK)
-		goto out;
 	if (access(path, F_OK) == 0) {
 		if ((r = fw_cli_file_read(path, FW_CLI_MAX_SMALL_FILE_BYTES, &b)) != FW_OK)
 			goto out;
@@ -222,39 +222,49 @@ static enum fw_err pinned_log_key(struct fw_cli_log *l, const char *dir)
 		log_set_key(l, &k);
 		goto out;
 	}
-	if ((r = server_key(l->cli, &srv, text, sizeof text)) != FW_OK)
+	if ((r = server_key(l->cli, &srv, fresh, FW_TLOG_VKEY_BYTES)) != FW_OK)
 		goto out;
-	size_t tl = strlen(text);
-	text[tl] = '\n';
-	if ((r = fw_cli_file_write_atomic(path, text, tl + 1, 0600)) != FW_OK)
-		goto out;
-	text[tl] = '\0';
 	log_set_key(l, &srv);
-	fprintf(l->cli->json ? stderr : stdout,
-		"pinned the log's verifier key %s in %s (trust on first use: compare it with the one the program "
-		"published)\n",
-		text, path);
 out:
 	fw_buf_cleanup(&b);
 	return r;
 }
 
-/* Pins the key, fetches the newest checkpoint and checks it against the one
- * kept in dir: consistency, never a step back; then keeps the new one. */
+static enum fw_err pin_log_key(struct fw_cli_log *l, const char *path, const char *text)
+{
+	char line[FW_TLOG_VKEY_BYTES + 1];
+	int n = snprintf(line, sizeof line, "%s\n", text);
+	enum fw_err r;
+	if (n < 0 || (size_t)n >= sizeof line)
+		return fw_err_set(FW_ERR_INVALID, "the log verifier key is too long");
+	if ((r = fw_cli_file_write_atomic(path, line, (size_t)n, 0600)) != FW_OK)
+		return r;
+	fprintf(l->cli->json ? stderr : stdout,
+		"pinned the log's verifier key %s in %s (trust on first use: compare it with the one the program "
+		"published)\n",
+		text, path);
+	return FW_OK;
+}
+
+/* Fetches the newest checkpoint (the pinned key's, with the witnesses'
+ * quorum) and checks it against the one kept in dir: consistency, never a
+ * step back; then pins the key on first use and keeps the new one. */
 enum fw_err fw_cli_log_sync(struct fw_cli_log *l, const char *dir)
 {
-	char path[PATH_BYTES];
+	char path[PATH_BYTES], vkey_path[PATH_BYTES], fresh[FW_TLOG_VKEY_BYTES] = "";
 	struct fw_buf old;
 	struct fw_tlog_checkpoint oc;
 	enum fw_err r;
 	fw_buf_init(&old, FW_TLOG_NOTE_MAX);
-	if ((r = pinned_log_key(l, dir)) != FW_OK || (r = join(path, dir, CHECKPOINT_FILE)) != FW_OK ||
-	    (r = fetch_checkpoint(l)) != FW_OK)
+	if ((r = join(vkey_path, dir, VKEY_FILE)) != FW_OK || (r = pinned_log_key(l, vkey_path, fresh)) != FW_OK ||
+	    (r = join(path, dir, CHECKPOINT_FILE)) != FW_OK || (r = fetch_checkpoint(l)) != FW_OK)
 		goto out;
 	if (access(path, F_OK) == 0) {
+		/* Kept from before: cosigned then or not, the log signed it. */
+		struct fw_tlog_policy kept = log_only(l);
 		if ((r = fw_cli_file_read(path, FW_TLOG_NOTE_MAX, &old)) != FW_OK)
 			goto out;
-		if (fw_tlog_checkpoint_open(fw_buf_str(&old), old.len, &l->pol, &oc) != FW_OK) {
+		if (fw_tlog_checkpoint_open(fw_buf_str(&old), old.len, &kept, &oc) != FW_OK) {
 			r = fw_err_set(FW_ERR_CRYPTO, "the checkpoint kept in %s does not verify", path);
 			goto out;
 		}
@@ -267,6 +277,8 @@ enum fw_err fw_cli_log_sync(struct fw_cli_log *l, const char *dir)
 		if ((r = check_consistent(l->cli, oc.size, oc.root, l->cp.size, l->cp.root)) != FW_OK)
 			goto out;
 	}
+	if (fresh[0] && (r = pin_log_key(l, vkey_path, fresh)) != FW_OK)
+		goto out;
 	r = fw_cli_file_write_atomic(path, l->note.data, l->note.len, 0600);
 out:
 	if (r == FW_ERR_CRYPTO)
@@ -327,6 +339,21 @@ static enum fw_err check_receipt_tree(struct fw_cli_log *l, const struct fw_tlog
 	return check_consistent(l->cli, rc->size, rc->root, l->cp.size, l->cp.root);
 }
 
+/* With witnesses required, the entry must be in a tree they cosigned: the
+ * trusted checkpoint's (index below its size; the receipt's tree extends
+ * or is a prefix of it, as checked), else the receipt's own checkpoint
+ * must carry the quorum - it is newer when the log grew after the sync. */
+static enum fw_err check_receipt_witnessed(const struct fw_cli_log *l, const struct fw_tlog_receipt *rr)
+{
+	struct fw_tlog_checkpoint c;
+	if (l->pol.quorum == 0 || rr->index < l->cp.size ||
+	    fw_tlog_checkpoint_open(rr->note, rr->note_len, &l->pol, &c) == FW_OK)
+		return FW_OK;
+	return fw_err_set(FW_ERR_STATE, "the copy's log entry %" PRIu64 " is in no checkpoint cosigned by %zu of the "
+			  "%zu witnesses given yet (the one cosigned has %" PRIu64 " entries); the next fetch tries again",
+			  rr->index, l->pol.quorum, l->pol.n_witnesses, l->cp.size);
+}
+
 enum fw_err fw_cli_log_check_copy(struct fw_cli_log *l, const char *delivery_id, const uint8_t *copy,
 				  size_t copy_len, const char *member, const char *advisory, const char *kind,
 				  long long version, const char *plain_hex, struct fw_buf *receipt_out)
@@ -334,6 +361,8 @@ enum fw_err fw_cli_log_check_copy(struct fw_cli_log *l, const char *delivery_id,
 	struct fw_buf path;
 	json_t *got = NULL;
 	struct fw_tlog_checkpoint rc;
+	struct fw_tlog_receipt rr;
+	struct fw_tlog_policy lo = log_only(l);
 	uint8_t leaf[FW_TLOG_HASH_BYTES];
 	enum fw_err r;
 	fw_buf_init(&path, 1024);
@@ -347,11 +376,12 @@ enum fw_err fw_cli_log_check_copy(struct fw_cli_log *l, const char *delivery_id,
 		goto out;
 	}
 	fw_tlog_leaf_hash((const uint8_t *)entry, strlen(entry), leaf);
-	if (fw_tlog_receipt_verify(receipt, strlen(receipt), leaf, &l->pol, NULL, &rc) != FW_OK) {
+	/* The log's signature here; the witnesses' below, where they are needed. */
+	if (fw_tlog_receipt_verify(receipt, strlen(receipt), leaf, &lo, &rr, &rc) != FW_OK) {
 		r = fw_err_set(FW_ERR_CRYPTO, "the copy's log receipt does not verify: %s", fw_err_detail());
 		goto out;
 	}
-	if ((r = check_receipt_tree(l, &rc)) != FW_OK ||
+	if ((r = check_receipt_tree(l, &rc)) != FW_OK || (r = check_receipt_witnessed(l, &rr)) != FW_OK ||
 	    (r = check_entry(entry, opening, copy, copy_len)) != FW_OK ||
 	    (r = check_opening(opening, member, advisory, kind, version, plain_hex)) != FW_OK)
 		goto out;
@@ -368,19 +398,16 @@ out:
 /* --- forewarn log … ------------------------------------------------------ */
 static const struct fw_cli_opt key_opts[] = {
 	{"log-key", "VKEY", false, false, "the log's verifier key name+hex8+base64 (default: the server's, untrusted)"},
-	{"witness", "VKEY", true, false, "a witness's cosignature verifier key (type 0x04); the newest checkpoint must be cosigned by --quorum of them"},
-	{"quorum", "N", false, false, "how many --witness keys must have cosigned (default: all given)"},
+	FW_CLI_LOG_WITNESS_OPTS,
 	{NULL, NULL, false, false, NULL},
 };
 
-/* --witness (each a type 0x04 key, none twice) and --quorum into l->pol. */
-static enum fw_err trust_witnesses(struct fw_cli_log *l, const struct fw_cli_args *a)
+/* The witness keys (each of type 0x04, none twice) and the quorum into l->pol. */
+enum fw_err fw_cli_log_witnesses(struct fw_cli_log *l, const char *const *v, int n, const char *q)
 {
-	const char *v[WITNESSES_MAX + 1], *q = fw_cli_arg(a, "quorum");
-	int n = fw_cli_arg_all(a, "witness", v, WITNESSES_MAX + 1);
 	long long quorum = n;
 	enum fw_err r;
-	if (n > WITNESSES_MAX)
+	if (n < 0 || n > WITNESSES_MAX)
 		return fw_err_set(FW_ERR_INVALID, "at most %d --witness keys", WITNESSES_MAX);
 	for (int i = 0; i < n; i++) {
 		struct fw_tlog_vkey *k = &l->witnesses[i];
@@ -399,6 +426,13 @@ static enum fw_err trust_witnesses(struct fw_cli_log *l, const struct fw_cli_arg
 	return FW_OK;
 }
 
+enum fw_err fw_cli_log_witness_args(struct fw_cli_log *l, const struct fw_cli_args *a)
+{
+	const char *v[WITNESSES_MAX + 1];
+	int n = fw_cli_arg_all(a, "witness", v, WITNESSES_MAX + 1);
+	return fw_cli_log_witnesses(l, v, n, fw_cli_arg(a, "quorum"));
+}
+
 /* --log-key, else the key the server announces (said so on stderr); and
  * the witnesses. */
 static enum fw_err trust_key(struct fw_cli_log *l, const struct fw_cli_args *a)
@@ -407,7 +441,7 @@ static enum fw_err trust_key(struct fw_cli_log *l, const struct fw_cli_args *a)
 	char text[FW_TLOG_VKEY_BYTES];
 	const char *v = fw_cli_arg(a, "log-key");
 	enum fw_err r;
-	if ((r = trust_witnesses(l, a)) != FW_OK)
+	if ((r = fw_cli_log_witness_args(l, a)) != FW_OK)
 		return r;
 	if (v) {
 		if (fw_tlog_vkey_parse(v, strlen(v), &k) != FW_OK || k.type != FW_TLOG_SIG_ED25519)
@@ -443,8 +477,7 @@ static int cmd_checkpoint(struct fw_cli *cli, int argc, char **argv)
 
 static const struct fw_cli_opt proof_opts[] = {
 	{"log-key", "VKEY", false, false, "the log's verifier key (default: the server's, untrusted)"},
-	{"witness", "VKEY", true, false, "a witness's cosignature verifier key (type 0x04); the newest checkpoint must be cosigned by --quorum of them"},
-	{"quorum", "N", false, false, "how many --witness keys must have cosigned (default: all given)"},
+	FW_CLI_LOG_WITNESS_OPTS,
 	{"index", "N", false, false, "inclusion proof of entry N in the newest tree"},
 	{"from", "SIZE", false, false, "consistency proof from the tree of SIZE to the newest"},
 	{NULL, NULL, false, false, NULL},
@@ -527,8 +560,7 @@ static int cmd_proof(struct fw_cli *cli, int argc, char **argv)
 
 static const struct fw_cli_opt verify_opts[] = {
 	{"log-key", "VKEY", false, false, "the log's verifier key (default: the server's, untrusted)"},
-	{"witness", "VKEY", true, false, "a witness's cosignature verifier key (type 0x04); the newest checkpoint must be cosigned by --quorum of them"},
-	{"quorum", "N", false, false, "how many --witness keys must have cosigned (default: all given)"},
+	FW_CLI_LOG_WITNESS_OPTS,
 	{"from", "CHECKPOINT", false, true, "a signed checkpoint kept from before (file)"},
 	{NULL, NULL, false, false, NULL},
 };
@@ -692,8 +724,7 @@ static enum fw_err audit_upper(struct audit *a)
 
 static const struct fw_cli_opt audit_opts[] = {
 	{"log-key", "VKEY", false, false, "the log's verifier key (default: the server's, untrusted)"},
-	{"witness", "VKEY", true, false, "a witness's cosignature verifier key (type 0x04); the newest checkpoint must be cosigned by --quorum of them"},
-	{"quorum", "N", false, false, "how many --witness keys must have cosigned (default: all given)"},
+	FW_CLI_LOG_WITNESS_OPTS,
 	{"from", "CHECKPOINT", false, false, "also check that the tree extends this kept checkpoint"},
 	{NULL, NULL, false, false, NULL},
 };

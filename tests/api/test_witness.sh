@@ -148,6 +148,73 @@ else
 	echo "ok - # SKIP Go interop (apt-get install golang-go golang-golang-x-mod-dev)"
 fi
 
+# A member's fetch requires the witnesses it is given: the newest
+# checkpoint, against which it checks each copy's inclusion and the
+# consistency from the one it kept, must carry the quorum, else nothing is
+# accepted and nothing written. The witnesses cosign only once the copies
+# fetched are in the log (a receipt asked for integrates them).
+printf '%s' "$MEMBER" >"$TMP/m.token"
+api_json "$ADMIN" POST /api/v1/advisories "{\"id\":\"wx\",\"title\":\"Witnessed\",\"public_at\":\"$(date -u -d '+10 days' +%Y-%m-%dT%H:%M:%SZ)\"}"
+for k in summary poc; do
+	printf '%s of wx\n' "$k" >"$TMP/$k.txt"
+	api "$ADMIN" POST "/api/v1/advisories/wx/artifacts/$k" -H 'Content-Type: text/plain' --data-binary "@$TMP/$k.txt"
+done
+api_json "$ADMIN" POST /api/v1/advisories/wx/schedule '{}'
+check "advisory wx scheduled (T-14d is past)" status_is 200
+m_copies() { api "$MEMBER" GET /api/v1/deliveries; [ "$(jbody '.deliveries | length')" = "$1" ]; }
+in_log() { # every copy of m has a receipt: its entry is in a checkpoint
+	local id
+	for id in $(api "$MEMBER" GET /api/v1/deliveries; jbody '.deliveries[].id'); do
+		api "$MEMBER" GET "/api/v1/deliveries/$id/receipt"
+		status_is 200 || return 1
+	done
+}
+check "m's two copies delivered" wait_for 100 m_copies 2
+check "and in the log" wait_for 50 in_log
+check "w1 cosigns the checkpoint that holds them" "${AS_AUDITOR[@]}" log witness --key "$TMP/w1.key" --state "$TMP/w1.state" --log-key "$VKEY"
+IN="$TMP/inbox"
+check "fetch --witness w1 --witness w2 --quorum 2 refuses (only w1 cosigned)" \
+	bash -c "! '$F' --token-file '$TMP/m.token' fetch --out '$IN' --identity '$TMP/m.key' --witness '$W1' --witness '$W2' --quorum 2 >'$TMP/f1.out' 2>'$TMP/f1.err'"
+check "saying how many of how many cosigned" \
+	bash -c "grep -q 'not cosigned by 2 of the 2 witnesses given (checkpoint has 1 of 2 cosignatures)' '$TMP/f1.err'"
+check "not that the log is forked" bash -c "! grep -q 'FAILED VERIFICATION' '$TMP/f1.err'"
+check "and writes nothing: no copy, no pinned key, no state" [ "$(find "$IN" -type f | wc -l)" = 0 ]
+check "a --witness key of type 0x01 is a usage error" \
+	bash -c "'$F' --token-file '$TMP/m.token' fetch --out '$IN' --witness '$VKEY' 2>/dev/null; [ \$? = 2 ]"
+check "--quorum without --witness is a usage error" \
+	bash -c "'$F' --token-file '$TMP/m.token' fetch --out '$IN' --quorum 1 2>/dev/null; [ \$? = 2 ]"
+check "fetch --witness w1 --quorum 1 accepts both copies" \
+	bash -c "'$F' --token-file '$TMP/m.token' fetch --out '$IN' --identity '$TMP/m.key' --witness '$W1' --quorum 1 | grep -q '2 new copies, 2 verified, 0 failed'"
+check "the copies are saved and decrypted" cmp -s "$IN/wx/poc-v1.txt" "$TMP/poc.txt"
+check "the checkpoint kept is the one w1 cosigned" grep -q "^— witness.test/w1 " "$IN/.forewarn/checkpoint"
+check "the witnesses are remembered" \
+	bash -c "jq -e --arg w '$W1' '.witnesses == [\$w] and .quorum == 1' '$IN/.forewarn/witnesses.json' >/dev/null"
+
+# More copies: the newest checkpoint is not cosigned until w1 comes by.
+printf 'detection of wx\n' >"$TMP/detection.txt"
+api "$ADMIN" POST "/api/v1/advisories/wx/artifacts/detection" -H 'Content-Type: text/plain' --data-binary "@$TMP/detection.txt"
+check "a third copy delivered" wait_for 100 m_copies 3
+check "and in the log" wait_for 50 in_log
+touch "$TMP/mark"
+cp "$IN/.forewarn/state.json" "$TMP/state.before"
+check "fetch with the remembered witness refuses the new checkpoint" \
+	bash -c "! '$F' --token-file '$TMP/m.token' fetch --out '$IN' --identity '$TMP/m.key' 2>'$TMP/f2.err'"
+check "saying the witnesses are the remembered ones" \
+	bash -c "grep -q 'not cosigned by 1 of the 1 witnesses given' '$TMP/f2.err' && grep -q 'remembered in' '$TMP/f2.err'"
+check "w1 cosigns it" "${AS_AUDITOR[@]}" log witness --key "$TMP/w1.key" --state "$TMP/w1.state" --log-key "$VKEY"
+check "fetch --witness w1 --witness w2 --quorum 2 still refuses" \
+	bash -c "! '$F' --token-file '$TMP/m.token' fetch --out '$IN' --identity '$TMP/m.key' --witness '$W1' --witness '$W2' --quorum 2 2>'$TMP/f3.err'"
+check "with the count" grep -q "checkpoint has 1 of 2 cosignatures" "$TMP/f3.err"
+check "no file was written by the refused runs" bash -c "[ \$(find '$IN' -newer '$TMP/mark' -type f | wc -l) = 0 ] && [ ! -e '$IN/wx/detection-v1.age' ]"
+check "the state and the remembered witnesses are unchanged" \
+	bash -c "cmp -s '$IN/.forewarn/state.json' '$TMP/state.before' && jq -e '.quorum == 1 and (.witnesses | length) == 1' '$IN/.forewarn/witnesses.json' >/dev/null"
+check "fetch with the remembered witness now accepts the third copy" \
+	bash -c "'$F' --token-file '$TMP/m.token' fetch --out '$IN' --identity '$TMP/m.key' | grep -q '1 new copy, 1 verified, 0 failed'"
+check "which is saved" cmp -s "$IN/wx/detection-v1.txt" "$TMP/detection.txt"
+printf '{"witnesses": ["nonsense"], "quorum": 1}' >"$IN/.forewarn/witnesses.json"
+check "a damaged witnesses.json is refused, not ignored" \
+	bash -c "! '$F' --token-file '$TMP/m.token' fetch --out '$IN' 2>'$TMP/f4.err' && grep -q 'witnesses.json is damaged' '$TMP/f4.err'"
+
 # w2 is no longer a witness: its lines stay stored but are not served.
 stop_daemon
 start_daemon "$DATA" --witness "$W1" --log-interval 600000
