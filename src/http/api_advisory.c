@@ -118,9 +118,30 @@ enum fw_err fw_api_advisory_update(struct fw_req *req, struct fw_resp *resp)
 		r = fw_err_set(FW_ERR_INVALID, "the new public release time is not in the future");
 		goto out;
 	}
-	a.updated_at = fw_clock_now();
-	if ((r = fw_store_advisory_update(req->app->store, &a, NULL)) != FW_OK)
+	/* A scheduled advisory's T moves every release with it: earlier only
+	 * by `advisory expedite`, which takes a reason; later (a delay) is
+	 * recorded in the log like a schedule, in the update's transaction. */
+	if (a.status == FW_ADVISORY_SCHEDULED && a.public_at < old_t) {
+		r = fw_err_set(FW_ERR_STATE, "moving the public release time of scheduled advisory %s earlier is an "
+					     "expedite: use `forewarn advisory expedite %s --public-at TIME --reason "
+					     "TEXT`",
+			       a.id, a.id);
 		goto out;
+	}
+	a.updated_at = fw_clock_now();
+	struct fw_http_log_hook lh;
+	struct fw_store_log_hook *log = NULL;
+	char details[160], t[FW_TIME_BYTES], was[FW_TIME_BYTES];
+	if (a.status == FW_ADVISORY_SCHEDULED && a.public_at != old_t) {
+		fw_time_format(a.public_at, t);
+		fw_time_format(old_t, was);
+		snprintf(details, sizeof details, "public_at %s was %s", t, was);
+		log = fw_http_log_hook_event(req, &lh, "schedule", a.id, details, a.updated_at);
+	}
+	if ((r = fw_store_advisory_update(req->app->store, &a, log)) != FW_OK)
+		goto out;
+	if (log)
+		fw_http_log_hook_done(req, &lh);
 	if (a.status != FW_ADVISORY_DRAFT && (r = fw_release_plan(req->app->release, a.id, NULL, NULL)) != FW_OK)
 		goto out;
 	r = fw_resp_json(resp, fw_advisory_to_json(&a));

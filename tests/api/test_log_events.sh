@@ -104,6 +104,18 @@ check "  the member's token still works" status_is 200
 sleep 0.3
 check "  and the log has no entry of any of them" log_has "$SIZE"
 
+# A scheduled advisory's T: earlier only by expedite (which takes a reason);
+# later by an update, recorded like a schedule.
+api_json "$ADMIN" PATCH /api/v1/advisories/sp-rce '{"public_at":"2025-07-05T17:00:00Z"}'
+check "moving T earlier by an update: 409, pointing to expedite" \
+	bash -c "[ $STATUS = 409 ] && jq -r .error.message '$TMP/body' | grep -q 'advisory expedite'"
+api "$ADMIN" GET /api/v1/advisories/sp-rce
+check "  T stays where it was" [ "$(jbody .public_at)" = 2025-07-06T17:00:00Z ]
+api_json "$ADMIN" PATCH /api/v1/advisories/sp-rce '{"public_at":"2025-07-07T17:00:00Z"}'
+check "moving T later by an update: 200" status_is 200
+check "  adds exactly one entry" grew_by 1
+check "  of type schedule" new_is schedule
+
 # Deliveries (T-14d of the expedited T has passed): one entry each.
 api_json "$ADMIN" POST /api/v1/clock '{"set":"2025-06-24T17:00:00Z"}'
 delivered() { api "$ADMIN" GET /api/v1/deliveries; [ "$(jbody '.deliveries | length')" = 4 ]; }
@@ -126,9 +138,9 @@ check "  the expelled member's token is dead" status_is 401
 
 sleep 0.3
 check "nothing else was logged" log_has "$SIZE"
-check "the log: policy, schedule, 3 member changes, expedite, 4 deliveries, trace" \
+check "the log: policy, 2 schedules, 3 member changes, expedite, 4 deliveries, trace" \
 	[ "$(jq -r .type "$TMP/all" | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')" = \
-		"delivery=4 expedite=1 member=3 policy=1 schedule=1 trace=1 " ]
+		"delivery=4 expedite=1 member=3 policy=1 schedule=2 trace=1 " ]
 check "no entry names a member, an advisory or a reason" \
 	bash -c "! grep -q -e acme -e globex -e sp-rce -e leak -e exploited '$TMP/all'"
 
