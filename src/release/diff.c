@@ -116,6 +116,15 @@ static enum fw_err diff_advisory(struct fw_release *rel, const struct fw_policy 
 	if ((r = fw_store_plan_list(rel->store, a->id, NULL, &p, &np)) != FW_OK ||
 	    (r = fw_store_delivery_list(rel->store, &f, &d, &nd)) != FW_OK)
 		goto out;
+	/* A list cut at the store's cap would read as "withheld before" for
+	 * everyone beyond it: refuse rather than report changes that are not. */
+	if (np >= FW_STORE_MAX_LIST || nd >= FW_STORE_MAX_LIST) {
+		r = fw_err_set(FW_ERR_TOO_LARGE,
+			       "advisory %s has more than %d plan entries or deliveries: policy diff handles up to "
+			       "%d members x %d kinds per advisory",
+			       a->id, FW_STORE_MAX_LIST, FW_STORE_MAX_LIST / FW_KIND_COUNT, FW_KIND_COUNT);
+		goto out;
+	}
 	if (!(decs = calloc(cls->n * FW_KIND_COUNT + 1, sizeof *decs))) {
 		r = FW_ERR_NOMEM;
 		goto out;
