@@ -209,7 +209,6 @@ void fw_cli_error(const char *fmt, ...) FW_PRINTF(1, 2);
 /* A slug as the model defines ids and kinds: [a-z0-9][a-z0-9-]{0,62}. */
 bool fw_cli_is_slug(const char *s);
 bool fw_cli_is_kind(const char *s);
-bool fw_cli_is_utf8(const char *s, size_t n);
 /* The media type guessed from a file name: text/markdown for .md,
  * application/json for .json, text/plain for .txt (and no extension), else
  * application/octet-stream. */

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/utf8.h"
 #include "cli/cmd.h"
 #include "cli/http.h"
 #include "cli/out.h"
@@ -9,7 +10,7 @@
 
 enum fw_err fw_cli_set_str(json_t *obj, const char *key, const char *v, const char *opt)
 {
-	if (!fw_cli_is_utf8(v, strlen(v)))
+	if (!fw_utf8_valid(v, strlen(v)))
 		return fw_err_set(FW_ERR_INVALID, "--%s is not valid UTF-8", opt);
 	json_t *s = json_string(v);
 	if (!s || json_object_set_new(obj, key, s) != 0)
@@ -23,7 +24,7 @@ enum fw_err fw_cli_set_strs(json_t *obj, const char *key, const char *const *v, 
 	if (!arr)
 		return FW_ERR_NOMEM;
 	for (int i = 0; i < n; i++) {
-		if (!fw_cli_is_utf8(v[i], strlen(v[i]))) {
+		if (!fw_utf8_valid(v[i], strlen(v[i]))) {
 			json_decref(arr);
 			return fw_err_set(FW_ERR_INVALID, "--%s is not valid UTF-8", opt);
 		}

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "base/time.h"
+#include "base/utf8.h"
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "cli/http.h"
@@ -445,7 +446,7 @@ static bool is_text(const struct copy *c, const struct fw_buf *plain)
 {
 	if (c->media_type)
 		return strncasecmp(c->media_type, "text/", 5) == 0;
-	return memchr(fw_buf_str(plain), '\0', plain->len) == NULL && fw_cli_is_utf8(fw_buf_str(plain), plain->len);
+	return memchr(fw_buf_str(plain), '\0', plain->len) == NULL && fw_utf8_valid(fw_buf_str(plain), plain->len);
 }
 
 static void remove_saved(struct copy *c)

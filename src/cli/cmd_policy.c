@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "cli/http.h"
@@ -170,7 +171,7 @@ static int read_policy(const struct fw_cli_spec *spec, const char *file, struct 
 {
 	if (fw_cli_file_read(file, FW_CLI_MAX_UPLOAD_BYTES, text) != FW_OK)
 		return fw_cli_usage(spec, "%s", fw_err_detail());
-	if (!fw_cli_is_utf8(fw_buf_str(text), text->len) || memchr(fw_buf_str(text), '\0', text->len))
+	if (!fw_utf8_valid(fw_buf_str(text), text->len) || memchr(fw_buf_str(text), '\0', text->len))
 		return fw_cli_usage(spec, "%s is not UTF-8 text", file);
 	return FW_CLI_CONTINUE;
 }
@@ -298,7 +299,7 @@ static int policy_apply(struct fw_cli *cli, int argc, char **argv)
 	if (rc != FW_CLI_CONTINUE)
 		return rc;
 	const char *file = a.pos[0], *comment = fw_cli_arg(&a, "comment");
-	if (!fw_cli_is_utf8(comment, strlen(comment)))
+	if (!fw_utf8_valid(comment, strlen(comment)))
 		return fw_cli_usage(&apply_spec, "--comment is not valid UTF-8");
 	fw_buf_init(&text, FW_CLI_MAX_UPLOAD_BYTES);
 	if ((rc = read_policy(&apply_spec, file, &text)) != FW_CLI_CONTINUE)

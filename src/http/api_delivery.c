@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "http/internal.h"
 #include "tlog/tlog.h"
 
@@ -393,8 +394,8 @@ enum fw_err fw_api_delivery_ack_post(struct fw_req *req, struct fw_resp *resp)
 		return fw_err_set(FW_ERR_INVALID, "the body must be the minisign signature (.minisig) of the statement");
 	if (req->body_len > FW_STORE_ACK_SIGNATURE_MAX)
 		return fw_err_set(FW_ERR_TOO_LARGE, "a signature file is at most %u bytes", FW_STORE_ACK_SIGNATURE_MAX);
-	if (memchr(req->body, '\0', req->body_len))
-		return fw_err_set(FW_ERR_INVALID, "the signature file is not text");
+	if (!fw_utf8_is_text(req->body, req->body_len))
+		return fw_err_set(FW_ERR_INVALID, "the signature file is not UTF-8 text");
 	if ((r = require_prehashed(req->body, req->body_len)) != FW_OK ||
 	    (r = statement_of(req, &d, &index, text)) != FW_OK)
 		return r;

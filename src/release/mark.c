@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "release/internal.h"
 
 #define KEY_CONTEXT "forewarn/mark/key/v1"
@@ -35,24 +36,7 @@ bool fw_release_is_markable(const struct fw_release *r, enum fw_kind kind)
 
 /* Text is UTF-8 without NUL bytes; anything else (an archive, a capture) is
  * binary and cannot carry variation points. */
-static bool is_text(const uint8_t *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		uint8_t c = s[i];
-		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-		if (c == 0 || len == 0 || (len == 2 && c < 0xc2) || i + len > n)
-			return false;
-		for (size_t k = 1; k < len; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-		if ((len == 3 && c == 0xe0 && s[i + 1] < 0xa0) || (len == 3 && c == 0xed && s[i + 1] >= 0xa0) ||
-		    (len == 4 && c == 0xf0 && s[i + 1] < 0x90) || (len == 4 && (c > 0xf4 || (c == 0xf4 && s[i + 1] >= 0x90))))
-			return false;
-		i += len;
-	}
-	return true;
-}
+static bool is_text(const uint8_t *s, size_t n) { return fw_utf8_is_text(s, n); }
 
 static enum fw_err mark_key(const struct fw_release *rel, uint8_t key[FW_MARK_KEY_BYTES])
 {

@@ -153,6 +153,13 @@ minisign -S -s "$TMP/val.key" -m "$TMP/st3.tampered" >/dev/null
 api "${TOKEN[val]}" POST "/api/v1/deliveries/$D3/ack" -H 'Content-Type: text/plain' --data-binary "@$TMP/st3.tampered.minisig"
 check "a signature of a tampered statement is refused" status_is 400
 
+# A valid signature whose untrusted comment is not UTF-8: the signature
+# checks (the comment is not signed), but it is not stored as text.
+minisign -S -s "$TMP/val.key" -m "$TMP/st3.txt" -x "$TMP/st3.good.minisig" >/dev/null
+{ printf 'untrusted comment: \377\376\n'; tail -n +2 "$TMP/st3.good.minisig"; } >"$TMP/st3.latin.minisig"
+api "${TOKEN[val]}" POST "/api/v1/deliveries/$D3/ack" -H 'Content-Type: text/plain' --data-binary "@$TMP/st3.latin.minisig"
+check "a signature file that is not UTF-8 text: 400" status_is 400
+
 minisign -S -l -s "$TMP/val.key" -m "$TMP/st3.txt" -x "$TMP/st3.legacy.minisig" >/dev/null
 api "${TOKEN[val]}" POST "/api/v1/deliveries/$D3/ack" -H 'Content-Type: text/plain' --data-binary "@$TMP/st3.legacy.minisig"
 check "a legacy (minisign -l) signature is refused, saying why" \

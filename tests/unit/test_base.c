@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/time.h"
+#include "base/utf8.h"
 
 static void test_err_table(void **state)
 {
@@ -129,12 +130,29 @@ static void test_clock(void **state)
 	assert_int_equal(woken, 2);
 }
 
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(fw_utf8_valid("héllo – ok", strlen("héllo – ok")));
+	assert_true(fw_utf8_valid("\xf4\x8f\xbf\xbf", 4)); /* U+10FFFF */
+	assert_false(fw_utf8_valid("\xc3", 1));
+	assert_false(fw_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+	assert_false(fw_utf8_valid("\xe0\x80\xaf", 3));     /* overlong '/' */
+	assert_false(fw_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+	assert_false(fw_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+	assert_false(fw_utf8_valid("\xff", 1));
+	assert_true(fw_utf8_valid("a\0b", 3));
+	assert_false(fw_utf8_is_text("a\0b", 3));
+	assert_true(fw_utf8_is_text("a b", 3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_err_table),   cmocka_unit_test(test_buf_limit),
 		cmocka_unit_test(test_time_parse_format), cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_clock),
+		cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,16 +89,6 @@ static void test_slug(void **state)
 	assert_false(fw_cli_is_kind("exploit"));
 }
 
-static void test_utf8(void **state)
-{
-	(void)state;
-	assert_true(fw_cli_is_utf8("héllo – ok", strlen("héllo – ok")));
-	assert_false(fw_cli_is_utf8("\xc3", 1));
-	assert_false(fw_cli_is_utf8("\xc0\xaf", 2));         /* overlong '/' */
-	assert_false(fw_cli_is_utf8("\xed\xa0\x80", 3));     /* surrogate */
-	assert_false(fw_cli_is_utf8("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
-}
-
 static void test_media_type(void **state)
 {
 	(void)state;
@@ -217,7 +207,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tc_ok),    cmocka_unit_test(test_tc_bad),     cmocka_unit_test(test_slug),
-		cmocka_unit_test(test_utf8),     cmocka_unit_test(test_media_type), cmocka_unit_test(test_parse_int),
+		cmocka_unit_test(test_media_type), cmocka_unit_test(test_parse_int),
 		cmocka_unit_test(test_escape),   cmocka_unit_test(test_args),       cmocka_unit_test(test_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
