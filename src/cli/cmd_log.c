@@ -935,7 +935,9 @@ out:
 static const struct fw_cli_opt witness_opts[] = {
 	{"key", "FILE", false, true, "the witness key file (forewarn log witness-keygen)"},
 	{"state", "FILE", false, false, "the last checkpoint this witness cosigned: the new one must extend it"},
-	{"log-key", "VKEY", false, false, "the log's verifier key (default: the server's, untrusted)"},
+	{"log-key", "VKEY", false, true,
+	 "the log's verifier key name+hex8+base64 (required: a witness vouches for the log of this key, not for "
+	 "whatever key the server names)"},
 	{NULL, NULL, false, false, NULL},
 };
 static const struct fw_cli_spec witness_spec = {

@@ -137,6 +137,8 @@ printf 'not a checkpoint\n' >"$TMP/bad.state"
 check "a witness refuses a state it cannot verify" bash -c "! '$F' --token-file '$TMP/auditor.token' log witness --key '$TMP/w1.key' --state '$TMP/bad.state' --log-key '$VKEY' 2>'$TMP/bad.err'"
 check "loudly" grep -q "FAILED VERIFICATION" "$TMP/bad.err"
 chmod 644 "$TMP/w1.key"
+check "a witness needs --log-key (it never trusts the key the server names)" \
+	bash -c "'$F' --token-file '$TMP/auditor.token' log witness --key '$TMP/w2.key' 2>/dev/null; [ \$? = 2 ]"
 check "a witness key readable by others is refused" bash -c "! '$F' --token-file '$TMP/auditor.token' log witness --key '$TMP/w1.key' --log-key '$VKEY' 2>/dev/null"
 chmod 600 "$TMP/w1.key"
 
