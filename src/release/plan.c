@@ -145,6 +145,44 @@ static enum fw_err decide_class(const struct fw_policy *pol, const struct fw_mem
 	return FW_OK;
 }
 
+/* The decisions of every class in cls for every scheduled or public
+ * advisory of advs, in a new array (*out, free()). counts_for, when set,
+ * names the advisory whose released and withheld (member, kind) pairs are
+ * counted into *planned and *withheld. */
+static enum fw_err decide_all(const struct fw_policy *pol, const struct fw_release_classes *cls,
+			      const struct fw_advisory *advs, size_t nadvs, const char *counts_for,
+			      struct fw_plan_decision **out, size_t *nout, size_t *planned, size_t *withheld)
+{
+	size_t nplanned = 0, n = 0;
+	enum fw_err r = FW_OK;
+	for (size_t i = 0; i < nadvs; i++)
+		nplanned += advs[i].status != FW_ADVISORY_DRAFT;
+	struct fw_plan_decision *dec = calloc(nplanned * cls->n * FW_KIND_COUNT + 1, sizeof *dec);
+	if (!dec)
+		return FW_ERR_NOMEM;
+	*planned = *withheld = 0;
+	for (size_t i = 0; i < nadvs && r == FW_OK; i++) {
+		if (advs[i].status == FW_ADVISORY_DRAFT)
+			continue;
+		if ((r = plannable(&advs[i])) != FW_OK)
+			break;
+		bool count = counts_for && strcmp(counts_for, advs[i].id) == 0;
+		for (size_t k = 0; k < cls->n && r == FW_OK; k++, n += FW_KIND_COUNT) {
+			struct fw_plan_decision *d = &dec[n];
+			r = decide_class(pol, &cls->members[cls->rep[k]], cls->pm[cls->rep[k]].class_key, &advs[i], d);
+			for (int j = 0; r == FW_OK && count && j < FW_KIND_COUNT; j++)
+				*(d[j].withheld ? withheld : planned) += cls->size[k];
+		}
+	}
+	if (r != FW_OK) {
+		free(dec);
+		return r;
+	}
+	*out = dec;
+	*nout = n;
+	return FW_OK;
+}
+
 /* Every member's class and every decision for every scheduled or public
  * advisory, under pol, written in one transaction (with add, the policy
  * version is stored in it too). counts_for, when set, gets that advisory's
@@ -166,7 +204,7 @@ static enum fw_err plan_all_once(struct fw_release *rel, struct plan_all *pa)
 	struct fw_advisory *advs = NULL;
 	struct fw_plan_decision *dec = NULL;
 	struct fw_release_classes cls = {0};
-	size_t nmembers = 0, nadvs = 0, nplanned = 0, ndec = 0;
+	size_t nmembers = 0, nadvs = 0, ndec = 0;
 	enum fw_err r;
 
 	if ((r = fw_store_advisory_list(rel->store, &advs, &nadvs)) != FW_OK ||
@@ -177,34 +215,9 @@ static enum fw_err plan_all_once(struct fw_release *rel, struct plan_all *pa)
 		goto out;
 	}
 	members = NULL;
-	for (size_t i = 0; i < nadvs; i++)
-		nplanned += advs[i].status != FW_ADVISORY_DRAFT;
-	dec = calloc(nplanned * cls.n * FW_KIND_COUNT + 1, sizeof *dec);
-	if (!dec) {
-		r = FW_ERR_NOMEM;
+	if ((r = decide_all(pa->pol, &cls, advs, nadvs, pa->counts_for, &dec, &ndec, &pa->planned, &pa->withheld)) !=
+	    FW_OK)
 		goto out;
-	}
-	pa->planned = pa->withheld = 0;
-	for (size_t i = 0; i < nadvs; i++) {
-		if (advs[i].status == FW_ADVISORY_DRAFT)
-			continue;
-		if ((r = plannable(&advs[i])) != FW_OK)
-			goto out;
-		bool count = pa->counts_for && strcmp(pa->counts_for, advs[i].id) == 0;
-		for (size_t k = 0; k < cls.n; k++) {
-			const struct fw_member *rep = &cls.members[cls.rep[k]];
-			struct fw_plan_decision *d = &dec[ndec];
-			if ((r = decide_class(pa->pol, rep, cls.pm[cls.rep[k]].class_key, &advs[i], d)) != FW_OK)
-				goto out;
-			for (int j = 0; count && j < FW_KIND_COUNT; j++) {
-				if (d[j].withheld)
-					pa->withheld += cls.size[k];
-				else
-					pa->planned += cls.size[k];
-			}
-			ndec += FW_KIND_COUNT;
-		}
-	}
 	struct fw_plan_write w = {
 		.scope = FW_PLAN_ALL,
 		.complete = true,
@@ -221,8 +234,8 @@ static enum fw_err plan_all_once(struct fw_release *rel, struct plan_all *pa)
 	if ((r = fw_store_plan_write(rel->store, &w)) != FW_OK)
 		goto out;
 	pa->version = w.policy_version;
-	fw_log_info("release", "planned %zu members in %zu classes x %zu advisories under policy v%d", cls.nmembers,
-		    cls.n, nplanned, pa->version);
+	fw_log_info("release", "planned %zu members in %zu classes, %zu decisions, under policy v%d", cls.nmembers,
+		    cls.n, ndec, pa->version);
 out:
 	free(dec);
 	fw_release_classes_free(&cls);
@@ -339,18 +352,9 @@ enum fw_err fw_release_plan_member(struct fw_release *rel, const char *member_id
 		if ((r = fw_release_classes(pol, m, 1, &cls)) != FW_OK ||
 		    (r = fw_store_advisory_list(rel->store, &advs, &nadvs)) != FW_OK)
 			goto next;
-		if (!(dec = calloc(nadvs * FW_KIND_COUNT + 1, sizeof *dec))) {
-			r = FW_ERR_NOMEM;
+		size_t planned = 0, withheld = 0;
+		if ((r = decide_all(pol, &cls, advs, nadvs, NULL, &dec, &ndec, &planned, &withheld)) != FW_OK)
 			goto next;
-		}
-		for (size_t i = 0; i < nadvs; i++) {
-			if (advs[i].status == FW_ADVISORY_DRAFT)
-				continue;
-			if ((r = plannable(&advs[i])) != FW_OK ||
-			    (r = decide_class(pol, &cls.members[0], cls.pm[0].class_key, &advs[i], &dec[ndec])) != FW_OK)
-				goto next;
-			ndec += FW_KIND_COUNT;
-		}
 		struct fw_plan_write w = {
 			.scope = FW_PLAN_MEMBER,
 			.policy_version = version,
