@@ -178,6 +178,31 @@ static void replan(const char *url, struct fw_member *ms, size_t nm, size_t na, 
 	       "member; aim: under 1 s)\n",
 	       again, classes(restricted, ms, nm), again / full);
 	printf("    ... naming 100 members:    %10.2f s (%zu member classes)\n", again_named, classes(named, ms, nm));
+	/* What a scheduler wake costs once every release time has passed and
+	 * every advisory has every kind of artifact, none delivered yet: the
+	 * first batch of the millions of due copies, and next_wakeup. */
+	for (size_t a = 0; a < na; a++)
+		for (int kd = 0; kd < FW_KIND_COUNT; kd++) {
+			struct fw_artifact art = {.kind = (enum fw_kind)kd, .size = 1, .created_at = 1};
+			snprintf(art.advisory_id, sizeof art.advisory_id, "adv-%04zu", a);
+			snprintf(art.media_type, sizeof art.media_type, "text/plain");
+			if ((r = fw_store_artifact_add(s, &art, (const uint8_t *)"x", 1)) != FW_OK)
+				die("artifact", r);
+		}
+	struct fw_due *due = NULL;
+	size_t ndue = 0;
+	int64_t next = 0;
+	t0 = now_s();
+	if ((r = fw_store_due_list(s, 2000000000 + 86400, FW_RELEASE_BATCH, &due, &ndue)) != FW_OK)
+		die("due list", r);
+	double due_s = now_s() - t0;
+	free(due);
+	t0 = now_s();
+	if ((r = fw_store_next_wakeup(s, 2000000000 + 86400, &next)) != FW_OK)
+		die("next wakeup", r);
+	double next_s = now_s() - t0;
+	printf("    a wake after T, every copy due: the first batch of %zu in %.2f s, next wakeup %.3f s\n", ndue,
+	       due_s, next_s);
 	fw_release_free(rel);
 	fw_store_close(s);
 }

@@ -419,6 +419,29 @@ enum fw_err fw_store_pg_policy_insert(struct pg_conn *c, struct fw_policy_versio
 #define PG_PLAN_CLASS_CURRENT \
 	"pm.policy_version = " PG_PLAN_CUR_VERSION " AND pm.member_revision = m.revision"
 #define PG_PLAN_RELEASABLE "a.status IN ('scheduled', 'public') AND m.status IN ('active', 'probation')"
+/* Released, not withheld decisions of the newest policy version for
+ * scheduled or public advisories that have an artifact of their kind, with
+ * the newest version of it, in release order: (advisory_id, kind, class,
+ * release_at, version, position). Decisions are thousands of rows; each
+ * one's members are looked at after, in a LATERAL subquery, so that the
+ * first $2 due pairs are found without looking at the millions behind
+ * them. $1: now. */
+#define PG_PLAN_RELEASED \
+	"SELECT d.advisory_id, d.kind, d.class, a.public_at + d.release_offset AS release_at, l.version," \
+	" k.position" \
+	" FROM plan_decisions d JOIN advisories a ON a.id = d.advisory_id JOIN kinds k ON k.name = d.kind" \
+	" JOIN (SELECT x.advisory_id, x.kind, MAX(x.version) AS version FROM artifacts x" \
+	"  GROUP BY x.advisory_id, x.kind) l ON l.advisory_id = d.advisory_id AND l.kind = d.kind" \
+	" WHERE NOT d.withheld AND a.public_at + d.release_offset <= $1" \
+	"  AND d.policy_version = " PG_PLAN_CUR_VERSION " AND a.status IN ('scheduled', 'public')" \
+	" ORDER BY release_at, d.advisory_id, k.position, d.class"
+/* The members of decision r that are due (no copy yet), in id order. */
+#define PG_PLAN_DUE_MEMBERS \
+	"SELECT pm.member_id FROM plan_members pm JOIN members m ON m.id = pm.member_id" \
+	" WHERE pm.class = r.class AND " PG_PLAN_CLASS_CURRENT " AND m.status IN ('active', 'probation')" \
+	"  AND NOT EXISTS (SELECT 1 FROM deliveries dl" \
+	"   WHERE dl.member_id = pm.member_id AND dl.advisory_id = r.advisory_id" \
+	"    AND dl.kind = r.kind AND dl.version = r.version)"
 #define PG_PLAN_LATEST_VERSION(adv, kind) \
 	"(SELECT MAX(x.version) FROM artifacts x WHERE x.advisory_id = " adv " AND x.kind = " kind ")"
 enum fw_err fw_store_pg_plan_write(struct fw_store *s, struct fw_plan_write *w);

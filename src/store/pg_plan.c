@@ -40,23 +40,9 @@ static const char sql_plan_current[] =
 	"   WHERE d.advisory_id = a.id AND d.policy_version = " PG_PLAN_CUR_VERSION ")))::bigint";
 
 static const char sql_due[] =
-	"WITH released AS ("
-	"  SELECT pm.member_id, d.advisory_id, d.kind, a.public_at + d.release_offset AS release_at,"
-	"   " PG_PLAN_LATEST_VERSION("d.advisory_id", "d.kind") " AS version"
-	"  FROM plan_decisions d"
-	"  JOIN advisories a ON a.id = d.advisory_id"
-	"  JOIN plan_members pm ON pm.class = d.class"
-	"  JOIN members m ON m.id = pm.member_id"
-	"  WHERE NOT d.withheld AND a.public_at + d.release_offset <= $1"
-	"   AND d.policy_version = " PG_PLAN_CUR_VERSION " AND " PG_PLAN_CLASS_CURRENT
-	"   AND " PG_PLAN_RELEASABLE ")"
-	" SELECT r.member_id, r.advisory_id, r.kind, r.version, r.release_at"
-	" FROM released r JOIN kinds k ON k.name = r.kind"
-	" WHERE r.version IS NOT NULL"
-	"  AND NOT EXISTS (SELECT 1 FROM deliveries dl"
-	"   WHERE dl.member_id = r.member_id AND dl.advisory_id = r.advisory_id"
-	"    AND dl.kind = r.kind AND dl.version = r.version)"
-	" ORDER BY r.release_at, r.advisory_id, k.position, r.member_id"
+	"SELECT x.member_id, r.advisory_id, r.kind, r.version, r.release_at"
+	" FROM (" PG_PLAN_RELEASED ") r"
+	" CROSS JOIN LATERAL (" PG_PLAN_DUE_MEMBERS " ORDER BY pm.member_id LIMIT $2) x"
 	" LIMIT $2";
 
 static const char sql_next_wakeup[] =

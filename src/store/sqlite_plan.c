@@ -45,24 +45,25 @@ static const char sql_plan_current[] =
  * ones were delivered becomes due at once for everyone whose release time
  * has passed, while an older undelivered version is never sent once
  * superseded. */
-static const char sql_due[] =
-	"WITH released AS ("
-	"  SELECT pm.member_id, d.advisory_id, d.kind, a.public_at + d.release_offset AS release_at,"
-	"   " LATEST_VERSION("d.advisory_id", "d.kind") " AS version"
-	"  FROM plan_decisions d"
-	"  JOIN advisories a ON a.id = d.advisory_id"
-	"  JOIN plan_members pm ON pm.class = d.class"
-	"  JOIN members m ON m.id = pm.member_id"
-	"  WHERE d.withheld = 0 AND a.public_at + d.release_offset <= ?1"
-	"   AND d.policy_version = " CUR_VERSION " AND " CLASS_CURRENT " AND " RELEASABLE ")"
-	" SELECT r.member_id, r.advisory_id, r.kind, r.version, r.release_at"
-	" FROM released r JOIN kinds k ON k.name = r.kind"
-	" WHERE r.version IS NOT NULL"
+/* What is due is found in two steps, so that the first `max` due pairs
+ * are found without looking at the millions behind them: the released
+ * decisions in release order (one row per advisory, class and kind), and for
+ * each, its class's members in id order that have no copy yet. */
+static const char sql_due_decisions[] =
+	"SELECT d.advisory_id, d.kind, d.class, a.public_at + d.release_offset AS release_at, l.version"
+	" FROM plan_decisions d JOIN advisories a ON a.id = d.advisory_id"
+	" JOIN kinds k ON k.name = d.kind"
+	" JOIN (SELECT x.advisory_id, x.kind, MAX(x.version) AS version FROM artifacts x"
+	"  GROUP BY x.advisory_id, x.kind) l ON l.advisory_id = d.advisory_id AND l.kind = d.kind"
+	" WHERE d.withheld = 0 AND a.public_at + d.release_offset <= ?1"
+	"  AND d.policy_version = " CUR_VERSION " AND a.status IN ('scheduled', 'public')"
+	" ORDER BY release_at, d.advisory_id, k.position, d.class";
+static const char sql_due_members[] =
+	"SELECT pm.member_id FROM plan_members pm JOIN members m ON m.id = pm.member_id"
+	" WHERE pm.class = ?1 AND " CLASS_CURRENT " AND m.status IN ('active', 'probation')"
 	"  AND NOT EXISTS (SELECT 1 FROM deliveries dl"
-	"   WHERE dl.member_id = r.member_id AND dl.advisory_id = r.advisory_id"
-	"    AND dl.kind = r.kind AND dl.version = r.version)"
-	" ORDER BY r.release_at, r.advisory_id, k.position, r.member_id"
-	" LIMIT ?2";
+	"   WHERE dl.member_id = pm.member_id AND dl.advisory_id = ?2 AND dl.kind = ?3 AND dl.version = ?4)"
+	" ORDER BY pm.member_id LIMIT ?5";
 
 /* The same conditions with the release time after now, over decisions
  * (thousands of rows) with a member still to serve; plus the public time of
@@ -243,35 +244,71 @@ enum fw_err fw_store_sqlite_plan_current(struct fw_store *s, bool *current)
 }
 
 /* --- release work --------------------------------------------------------- */
-static enum fw_err due_row(sqlite3_stmt *st, void *out)
+/* The members of one released decision that are due, appended to out. */
+static enum fw_err due_members(struct sq_conn *c, sqlite3_stmt *dec, struct fw_due *out, size_t *n, size_t max)
 {
-	struct fw_due *d = out;
+	sqlite3_stmt *st;
+	struct fw_due d = {0};
 	enum fw_err r;
-	if ((r = sq_col_text(st, 0, d->member_id)) != FW_OK || (r = sq_col_text(st, 1, d->advisory_id)) != FW_OK ||
-	    (r = sq_col_kind(st, 2, &d->kind)) != FW_OK || (r = sq_col_int(st, 3, &d->version)) != FW_OK)
+	bool row = false;
+	if ((r = sq_col_text(dec, 0, d.advisory_id)) != FW_OK || (r = sq_col_kind(dec, 1, &d.kind)) != FW_OK ||
+	    (r = sq_col_int(dec, 4, &d.version)) != FW_OK)
 		return r;
-	d->release_at = sqlite3_column_int64(st, 4);
-	return FW_OK;
+	d.release_at = sqlite3_column_int64(dec, 3);
+	if ((r = fw_store_sq_stmt(c, sql_due_members, &st)) != FW_OK)
+		return r;
+	struct sq_bind b = sq_bind(c, st, "due list");
+	sq_rc(&b, sqlite3_bind_value(st, 1, sqlite3_column_value(dec, 2)));
+	sq_field(&b, 2, d.advisory_id);
+	sq_text(&b, 3, fw_kind_name(d.kind));
+	sq_i64(&b, 4, d.version);
+	sq_i64(&b, 5, (int64_t)(max - *n));
+	if (b.r != FW_OK)
+		return b.r;
+	while ((r = fw_store_sq_step(c, st, &row, "due list")) == FW_OK && row) {
+		out[*n] = d;
+		if ((r = sq_col_text(st, 0, out[*n].member_id)) != FW_OK)
+			break;
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return r;
 }
 
 enum fw_err fw_store_sqlite_due_list(struct fw_store *s, int64_t now, size_t max, struct fw_due **out,
 				     size_t *n)
 {
 	struct sq_conn *c = NULL;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
+	struct fw_due *v = calloc(max, sizeof *v);
+	size_t have = 0;
+	bool row = false;
 	enum fw_err r;
-	void *v = NULL;
-	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_stmt(c, sql_due, &st)) != FW_OK)
+	if (!v)
+		return FW_ERR_NOMEM;
+	/* The decisions statement stays open while the members are read: both
+	 * see the one snapshot it holds. */
+	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_stmt(c, sql_due_decisions, &st)) != FW_OK)
 		goto out;
 	struct sq_bind b = sq_bind(c, st, "due list");
 	sq_i64(&b, 1, now);
-	sq_i64(&b, 2, (int64_t)max);
 	if ((r = b.r) != FW_OK)
 		goto out;
-	if ((r = fw_store_sq_collect(c, st, due_row, sizeof **out, &v, n, "due list")) == FW_OK)
-		*out = v;
+	while (have < max && (r = fw_store_sq_step(c, st, &row, "due list")) == FW_OK && row)
+		if ((r = due_members(c, st, v, &have, max)) != FW_OK)
+			break;
 out:
+	if (st)
+		sqlite3_reset(st);
 	fw_store_sq_release(s, c);
+	if (r != FW_OK || have == 0) {
+		free(v);
+		v = NULL;
+	}
+	if (r == FW_OK) {
+		*out = v;
+		*n = have;
+	}
 	return r;
 }
 
