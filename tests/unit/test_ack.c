@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "store/store.h"
 #include "tlog/tlog.h"
 
@@ -24,7 +25,6 @@
 #define HEX_B "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static char pg_url[512];
-static unsigned seq;
 
 static struct fw_tlog_ack_subject subject(void)
 {
@@ -158,8 +158,7 @@ static void test_receipt_entry_format(void **state)
 
 /* --- the store, on each backend ------------------------------------------- */
 struct ctx {
-	char dir[64];
-	char url[768];
+	struct fw_test_db db;
 	struct fw_store *s;
 	uint8_t master[32];
 	int64_t delivery, other; /* a delivery of m1 and one of m2 */
@@ -211,17 +210,10 @@ static int open_ctx(void **state, bool pg)
 	struct ctx *c = calloc(1, sizeof *c);
 	if (!c)
 		return -1;
-	if (pg) {
-		snprintf(c->url, sizeof c->url, "%s%coptions=-csearch_path%%3Dfwack_%lld_%ld_%u", pg_url,
-			 strchr(pg_url, '?') ? '&' : '?', (long long)time(NULL), (long)getpid(), ++seq);
-	} else {
-		snprintf(c->dir, sizeof c->dir, "/tmp/fw-ack-XXXXXX");
-		if (!mkdtemp(c->dir))
-			return -1;
-		snprintf(c->url, sizeof c->url, "sqlite:%s/ack.db", c->dir);
-	}
-	if (fw_store_open(c->url, &c->s) != FW_OK) {
-		fprintf(stderr, "cannot open %s: %s\n", c->url, fw_err_detail());
+	if (!fw_test_db_new(&c->db, pg ? pg_url : NULL, "fwack"))
+		return -1;
+	if (fw_store_open(c->db.url, &c->s) != FW_OK) {
+		fprintf(stderr, "cannot open %s: %s\n", c->db.url, fw_err_detail());
 		return -1;
 	}
 	memset(c->master, 7, sizeof c->master);
@@ -251,15 +243,7 @@ static int teardown(void **state)
 {
 	struct ctx *c = *state;
 	fw_store_close(c->s);
-	if (c->dir[0]) {
-		char p[128];
-		const char *sfx[] = {"", "-wal", "-shm"};
-		for (int i = 0; i < 3; i++) {
-			snprintf(p, sizeof p, "%s/ack.db%s", c->dir, sfx[i]);
-			unlink(p);
-		}
-		rmdir(c->dir);
-	}
+	fw_test_db_remove(&c->db);
 	free(c);
 	return 0;
 }
@@ -508,11 +492,8 @@ int main(void)
 	};
 	int failed = cmocka_run_group_tests_name("acknowledgement formats", format_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("acknowledgements on SQLite", sqlite_tests, NULL, NULL);
-	const char *pg = getenv("FW_TEST_PG_URL");
-	const char *db = getenv("FW_TEST_DB");
-	if (!(pg && *pg) && db && (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0))
-		pg = db;
-	if (pg && *pg) {
+	const char *pg = fw_test_pg_url();
+	if (pg) {
 		snprintf(pg_url, sizeof pg_url, "%s", pg);
 		failed += cmocka_run_group_tests_name("acknowledgements on PostgreSQL", pg_tests, NULL, NULL);
 	} else {

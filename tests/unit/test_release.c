@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "release/release.h"
@@ -25,8 +26,17 @@ static const char *policy = "tier a { grant summary, poc at T-5d }\n"
 			    "tier b { grant summary at T-1d }\n"
 			    "public { grant description at T }\n";
 
+/* A new database per test: SQLite, or a schema of the PostgreSQL database
+ * FW_TEST_DB names (the pg/ run of ctest sets it). Planning covers every
+ * member and the policy is global, so these tests cannot share one. */
+static const char *test_db_pg(void)
+{
+	const char *env = getenv("FW_TEST_DB");
+	return fw_test_is_pg_url(env) ? env : NULL;
+}
+
 struct ctx {
-	char dir[64];
+	struct fw_test_db db;
 	struct fw_store *s;
 	struct fw_release *rel;
 	struct fw_sign_key sk;
@@ -57,34 +67,13 @@ static void artifact(struct ctx *c, enum fw_kind kind, const char *text)
 	assert_int_equal(fw_release_artifact_add(c->rel, &a, (const uint8_t *)text, strlen(text)), FW_OK);
 }
 
-/* A new, empty database for one test: a file in a new temporary directory
- * (dir), or, when FW_TEST_DB is a PostgreSQL URL, a new schema of that
- * database (dir ""): the store creates the schema its search_path names.
- * Planning covers every member and the policy is global, so these tests
- * cannot share a database the way test_store's do. */
-static void fresh_db(char dir[64], char *url, size_t n)
-{
-	static unsigned seq;
-	const char *env = getenv("FW_TEST_DB");
-	dir[0] = '\0';
-	if (env && (strncmp(env, "postgresql://", 13) == 0 || strncmp(env, "postgres://", 11) == 0)) {
-		snprintf(url, n, "%s%coptions=-csearch_path%%3Dfwt_rel_%lld_%ld_%u", env, strchr(env, '?') ? '&' : '?',
-			 (long long)time(NULL), (long)getpid(), ++seq);
-		return;
-	}
-	snprintf(dir, 64, "/tmp/fwrel.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(url, n, "sqlite:%s/db", dir);
-}
-
 static int setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof *c);
-	char url[512];
 	assert_int_equal(fw_crypto_init(), FW_OK);
 	fw_log_set_level(FW_LOG_ERROR);
-	fresh_db(c->dir, url, sizeof url);
-	assert_int_equal(fw_store_open(url, &c->s), FW_OK);
+	assert_true(fw_test_db_new(&c->db, test_db_pg(), "fwt_rel"));
+	assert_int_equal(fw_store_open(c->db.url, &c->s), FW_OK);
 	assert_int_equal(fw_minisign_keygen(&c->sk), FW_OK);
 	fw_crypto_random(c->master, sizeof c->master);
 	struct fw_release_config rc = {.store = c->s, .sign_key = &c->sk, .master_key = c->master};
@@ -110,12 +99,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct ctx *c = *state;
-	char cmd[128];
 	fw_release_free(c->rel);
 	fw_store_close(c->s);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", c->dir);
-	if (strncmp(c->dir, "/tmp/fwrel.", 11) == 0 && system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", c->dir);
+	fw_test_db_remove(&c->db);
 	free(c);
 	return 0;
 }
@@ -370,10 +356,9 @@ static void test_no_policy_refuses_plan(void **state)
 {
 	(void)state;
 	struct ctx c2;
-	char url[512];
 	memset(&c2, 0, sizeof c2);
-	fresh_db(c2.dir, url, sizeof url);
-	assert_int_equal(fw_store_open(url, &c2.s), FW_OK);
+	assert_true(fw_test_db_new(&c2.db, test_db_pg(), "fwt_rel"));
+	assert_int_equal(fw_store_open(c2.db.url, &c2.s), FW_OK);
 	struct fw_release_config rc = {.store = c2.s, .sign_key = &c2.sk, .master_key = c2.master};
 	assert_int_equal(fw_release_new(&rc, &c2.rel), FW_OK);
 	struct fw_advisory a = {.status = FW_ADVISORY_SCHEDULED, .public_at = T, .created_at = 1};

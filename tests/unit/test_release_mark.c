@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "mark/mark.h"
@@ -40,8 +41,17 @@ static const char *poc_template(void)
 	return text;
 }
 
+/* A new database per test: SQLite, or a schema of the PostgreSQL database
+ * FW_TEST_DB names (the pg/ run of ctest sets it). Planning covers every
+ * member and the policy is global, so these tests cannot share one. */
+static const char *test_db_pg(void)
+{
+	const char *env = getenv("FW_TEST_DB");
+	return fw_test_is_pg_url(env) ? env : NULL;
+}
+
 struct ctx {
-	char dir[64];
+	struct fw_test_db db;
 	struct fw_store *s;
 	struct fw_release *rel;
 	struct fw_sign_key sk;
@@ -49,29 +59,13 @@ struct ctx {
 	uint8_t id_sk[NM][32];
 };
 
-static void fresh_db(char dir[64], char *url, size_t n)
-{
-	static unsigned seq;
-	const char *env = getenv("FW_TEST_DB");
-	dir[0] = '\0';
-	if (env && (strncmp(env, "postgresql://", 13) == 0 || strncmp(env, "postgres://", 11) == 0)) {
-		snprintf(url, n, "%s%coptions=-csearch_path%%3Dfwt_mark_%lld_%ld_%u", env, strchr(env, '?') ? '&' : '?',
-			 (long long)time(NULL), (long)getpid(), ++seq);
-		return;
-	}
-	snprintf(dir, 64, "/tmp/fwmark.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(url, n, "sqlite:%s/db", dir);
-}
-
 static int setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof *c);
-	char url[512];
 	assert_int_equal(fw_crypto_init(), FW_OK);
 	fw_log_set_level(FW_LOG_ERROR + 1);
-	fresh_db(c->dir, url, sizeof url);
-	assert_int_equal(fw_store_open(url, &c->s), FW_OK);
+	assert_true(fw_test_db_new(&c->db, test_db_pg(), "fwt_mark"));
+	assert_int_equal(fw_store_open(c->db.url, &c->s), FW_OK);
 	assert_int_equal(fw_minisign_keygen(&c->sk), FW_OK);
 	/* A fixed master key: the codes, and so whether 40 points suffice to
 	 * name a single leaker among these members, are the same every run (a
@@ -104,12 +98,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct ctx *c = *state;
-	char cmd[128];
 	fw_release_free(c->rel);
 	fw_store_close(c->s);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", c->dir);
-	if (strncmp(c->dir, "/tmp/fwmark.", 12) == 0 && system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", c->dir);
+	fw_test_db_remove(&c->db);
 	free(c);
 	return 0;
 }

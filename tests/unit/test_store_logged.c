@@ -13,13 +13,13 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "base/buf.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
@@ -31,52 +31,22 @@ static const uint8_t master[FW_CRYPTO_KEY_BYTES] = {7};
 
 struct ctx {
 	bool pg;
-	char url[1024]; /* the store's */
-	char dir[64]; /* SQLite: the database's directory */
+	struct fw_test_db db;
 	struct fw_store *s;
 };
-
-static unsigned test_seq;
-
-static void rm_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[600];
-	while (d && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
 
 static int setup_backend(void **state, bool pg)
 {
 	struct ctx *c = calloc(1, sizeof *c);
-	char url[1024];
 	if (!c)
 		return -1;
 	c->pg = pg;
 	*state = c;
-	test_seq++;
-	if (pg) {
-		const char *env = getenv("FW_TEST_PG_URL");
-		if (!env || !*env)
-			return 0; /* the test skips */
-		/* A new schema (the store creates the one its search_path names). */
-		snprintf(url, sizeof url, "%s%coptions=-csearch_path%%3Dfwt_logged_%lld_%ld_%u", env,
-			 strchr(env, '?') ? '&' : '?', (long long)time(NULL), (long)getpid(), test_seq);
-	} else {
-		snprintf(c->dir, sizeof c->dir, "/tmp/fw-logged-XXXXXX");
-		if (!mkdtemp(c->dir))
-			return -1;
-		snprintf(url, sizeof url, "sqlite:%s/db", c->dir);
-	}
-	snprintf(c->url, sizeof c->url, "%s", url);
-	if (fw_store_open(url, &c->s) != FW_OK) {
+	if (pg && !fw_test_pg_url())
+		return 0; /* the test skips */
+	if (!fw_test_db_new(&c->db, pg ? fw_test_pg_url() : NULL, "fwt_logged"))
+		return -1;
+	if (fw_store_open(c->db.url, &c->s) != FW_OK) {
 		fprintf(stderr, "cannot open the %s store: %s\n", pg ? "PostgreSQL" : "SQLite", fw_err_detail());
 		return -1;
 	}
@@ -90,8 +60,7 @@ static int teardown(void **state)
 {
 	struct ctx *c = *state;
 	fw_store_close(c->s);
-	if (c->dir[0])
-		rm_dir(c->dir);
+	fw_test_db_remove(&c->db);
 	free(c);
 	return 0;
 }
@@ -544,7 +513,7 @@ static void test_sanction_beside_delivery(void **state)
 	if (!c->pg)
 		skip();
 	member_add(s, "acme", 0);
-	PGconn *pq = PQconnectdb(c->url);
+	PGconn *pq = PQconnectdb(c->db.url);
 	assert_int_equal(PQstatus(pq), CONNECTION_OK);
 	PGresult *res = PQexec(pq, "BEGIN; SELECT next_index FROM log_seq WHERE id = 1 FOR UPDATE");
 	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);

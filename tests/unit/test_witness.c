@@ -22,11 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "store/store.h"
 #include "tlog/tlog.h"
 
 static char pg_url[512];
-static unsigned seq;
 
 /* Keys from fixed seeds: the log's and three witnesses'. */
 static void key_of(const char *what, struct fw_sign_key *k)
@@ -185,8 +185,7 @@ static void test_skey(void **state)
 
 /* --- the store and the log service, on both backends ---------------------- */
 struct ctx {
-	char dir[64];
-	char url[768];
+	struct fw_test_db db;
 	struct fw_store *s;
 	struct fw_sign_key key;
 };
@@ -196,17 +195,10 @@ static int open_ctx(void **state, bool pg)
 	struct ctx *c = calloc(1, sizeof *c);
 	if (!c)
 		return -1;
-	if (pg) {
-		snprintf(c->url, sizeof c->url, "%s%coptions=-csearch_path%%3Dfwwit_%lld_%ld_%u", pg_url,
-			 strchr(pg_url, '?') ? '&' : '?', (long long)time(NULL), (long)getpid(), ++seq);
-	} else {
-		snprintf(c->dir, sizeof c->dir, "/tmp/fw-wit-XXXXXX");
-		if (!mkdtemp(c->dir))
-			return -1;
-		snprintf(c->url, sizeof c->url, "sqlite:%s/log.db", c->dir);
-	}
-	if (fw_store_open(c->url, &c->s) != FW_OK) {
-		fprintf(stderr, "cannot open %s: %s\n", c->url, fw_err_detail());
+	if (!fw_test_db_new(&c->db, pg ? pg_url : NULL, "fwwit"))
+		return -1;
+	if (fw_store_open(c->db.url, &c->s) != FW_OK) {
+		fprintf(stderr, "cannot open %s: %s\n", c->db.url, fw_err_detail());
 		return -1;
 	}
 	key_of("forewarn example log key", &c->key);
@@ -221,15 +213,7 @@ static int teardown(void **state)
 {
 	struct ctx *c = *state;
 	fw_store_close(c->s);
-	if (c->dir[0]) {
-		char p[128];
-		const char *sfx[] = {"", "-wal", "-shm"};
-		for (int i = 0; i < 3; i++) {
-			snprintf(p, sizeof p, "%s/log.db%s", c->dir, sfx[i]);
-			unlink(p);
-		}
-		rmdir(c->dir);
-	}
+	fw_test_db_remove(&c->db);
 	free(c);
 	return 0;
 }
@@ -454,11 +438,8 @@ int main(void)
 	};
 	int failed = cmocka_run_group_tests_name("witness cosignatures", pure, NULL, NULL);
 	failed += cmocka_run_group_tests_name("cosignatures on SQLite", sqlite_tests, NULL, NULL);
-	const char *pg = getenv("FW_TEST_PG_URL");
-	const char *db = getenv("FW_TEST_DB");
-	if (!(pg && *pg) && db && (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0))
-		pg = db;
-	if (pg && *pg) {
+	const char *pg = fw_test_pg_url();
+	if (pg) {
 		snprintf(pg_url, sizeof pg_url, "%s", pg);
 		failed += cmocka_run_group_tests_name("cosignatures on PostgreSQL", pg_tests, NULL, NULL);
 	} else {
