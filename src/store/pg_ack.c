@@ -49,34 +49,6 @@ out:
 	return r;
 }
 
-/* The delivery is acknowledged already: the same bytes are a replay. */
-static enum fw_err replayed(struct pg_conn *c, struct fw_store_ack *a, const char *statement, size_t statement_len,
-			    const char *signature, size_t signature_len, struct fw_store_log_hook *log)
-{
-	struct fw_buf st, sig;
-	struct fw_store_ack got;
-	enum fw_err r;
-	fw_buf_init(&st, FW_STORE_ACK_STATEMENT_MAX);
-	fw_buf_init(&sig, FW_STORE_ACK_SIGNATURE_MAX);
-	if ((r = read_ack(c, a->delivery_id, &got, &st, &sig)) != FW_OK)
-		goto out;
-	if (st.len != statement_len || sig.len != signature_len || memcmp(st.data, statement, st.len) != 0 ||
-	    memcmp(sig.data, signature, sig.len) != 0) {
-		r = fw_err_set(FW_ERR_EXISTS, "delivery %" PRId64 " was acknowledged already, with another signature",
-			       a->delivery_id);
-		goto out;
-	}
-	*a = got;
-	if (log) {
-		log->index = got.log_index;
-		log->written = false;
-	}
-out:
-	fw_buf_cleanup(&st);
-	fw_buf_cleanup(&sig);
-	return r;
-}
-
 enum fw_err fw_store_pg_ack_add(struct fw_store *s, struct fw_store_ack *a, const char *statement,
 				size_t statement_len, const char *signature, size_t signature_len,
 				struct fw_store_log_hook *log, bool *added)
@@ -99,10 +71,8 @@ enum fw_err fw_store_pg_ack_add(struct fw_store *s, struct fw_store_ack *a, cons
 		goto out;
 	inserted = PQntuples(res) == 1;
 	PQclear(res);
-	if (!inserted) {
-		r = replayed(c, a, statement, statement_len, signature, signature_len, log);
-		goto out; /* nothing was written: rolled back below */
-	}
+	if (!inserted)
+		goto out; /* acknowledged already (store.c tells a replay from a conflict): rolled back below */
 	if ((r = fw_store_pg_log_hook_run(c, log)) != FW_OK)
 		goto out;
 	if (log && log->written) {
@@ -119,8 +89,6 @@ enum fw_err fw_store_pg_ack_add(struct fw_store *s, struct fw_store_ack *a, cons
 out:
 	if (c)
 		fw_store_pg_rollback(c); /* nothing left to roll back after a commit */
-	if (r != FW_OK && log)
-		log->written = false;
 	if (r == FW_OK)
 		*added = inserted;
 	fw_store_pg_release(s, c);

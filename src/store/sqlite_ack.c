@@ -53,34 +53,6 @@ out:
 	return r;
 }
 
-/* The delivery is acknowledged already: the same bytes are a replay. */
-static enum fw_err replayed(struct sq_conn *c, struct fw_store_ack *a, const char *statement, size_t statement_len,
-			    const char *signature, size_t signature_len, struct fw_store_log_hook *log)
-{
-	struct fw_buf st, sig;
-	struct fw_store_ack got;
-	enum fw_err r;
-	fw_buf_init(&st, FW_STORE_ACK_STATEMENT_MAX);
-	fw_buf_init(&sig, FW_STORE_ACK_SIGNATURE_MAX);
-	if ((r = read_ack(c, a->delivery_id, &got, &st, &sig)) != FW_OK)
-		goto out;
-	if (st.len != statement_len || sig.len != signature_len || memcmp(st.data, statement, st.len) != 0 ||
-	    memcmp(sig.data, signature, sig.len) != 0) {
-		r = fw_err_set(FW_ERR_EXISTS, "delivery %" PRId64 " was acknowledged already, with another signature",
-			       a->delivery_id);
-		goto out;
-	}
-	*a = got;
-	if (log) {
-		log->index = got.log_index;
-		log->written = false;
-	}
-out:
-	fw_buf_cleanup(&st);
-	fw_buf_cleanup(&sig);
-	return r;
-}
-
 static enum fw_err set_logged(struct sq_conn *c, int64_t delivery_id, uint64_t index)
 {
 	sqlite3_stmt *st;
@@ -116,10 +88,8 @@ enum fw_err fw_store_sqlite_ack_add(struct fw_store *s, struct fw_store_ack *a, 
 	if ((r = b.r) != FW_OK || (r = fw_store_sq_exec(c, st, "acknowledgement")) != FW_OK)
 		goto out;
 	inserted = sqlite3_changes(c->db) == 1;
-	if (!inserted) {
-		r = replayed(c, a, statement, statement_len, signature, signature_len, log);
-		goto out; /* nothing was written: rolled back below */
-	}
+	if (!inserted)
+		goto out; /* acknowledged already (store.c tells a replay from a conflict): rolled back below */
 	if ((r = fw_store_sqlite_log_hook_run(c, log)) != FW_OK ||
 	    (log && log->written && (r = set_logged(c, a->delivery_id, log->index)) != FW_OK) ||
 	    (r = fw_store_sq_commit(c)) != FW_OK)
@@ -129,8 +99,6 @@ enum fw_err fw_store_sqlite_ack_add(struct fw_store *s, struct fw_store_ack *a, 
 out:
 	if (c && (r != FW_OK || !inserted))
 		fw_store_sq_rollback(c);
-	if (r != FW_OK && log)
-		log->written = false;
 	if (r == FW_OK)
 		*added = inserted;
 	fw_store_sq_release(s, c);

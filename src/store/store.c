@@ -302,6 +302,35 @@ static bool ack_text_ok(const char *p, size_t n, size_t max)
 {
 	return p && n > 0 && n <= max && memchr(p, '\0', n) == NULL;
 }
+/* The delivery was acknowledged already (an acknowledgement never changes):
+ * the same bytes are a replay -- *a gets the stored one and log->index its
+ * entry, nothing is written -- and other bytes a conflict. */
+static enum fw_err ack_replayed(struct fw_store *s, struct fw_store_ack *a, const char *statement,
+				size_t statement_len, const char *signature, size_t signature_len,
+				struct fw_store_log_hook *log)
+{
+	struct fw_buf st, sig;
+	struct fw_store_ack got;
+	enum fw_err r;
+	fw_buf_init(&st, FW_STORE_ACK_STATEMENT_MAX);
+	fw_buf_init(&sig, FW_STORE_ACK_SIGNATURE_MAX);
+	if ((r = fw_store_ack_get(s, a->delivery_id, &got, &st, &sig)) != FW_OK)
+		goto out;
+	if (st.len != statement_len || sig.len != signature_len || memcmp(st.data, statement, st.len) != 0 ||
+	    memcmp(sig.data, signature, sig.len) != 0) {
+		r = fw_err_set(FW_ERR_EXISTS, "delivery %lld was acknowledged already, with another signature",
+			       (long long)a->delivery_id);
+		goto out;
+	}
+	*a = got;
+	if (log)
+		log->index = got.log_index;
+out:
+	fw_buf_cleanup(&st);
+	fw_buf_cleanup(&sig);
+	return r;
+}
+
 enum fw_err fw_store_ack_add(struct fw_store *s, struct fw_store_ack *a, const char *statement, size_t statement_len,
 			     const char *signature, size_t signature_len, struct fw_store_log_hook *log, bool *added)
 {
@@ -311,7 +340,12 @@ enum fw_err fw_store_ack_add(struct fw_store *s, struct fw_store_ack *a, const c
 		return fw_err_set(FW_ERR_INVALID, "an acknowledgement needs a delivery, a member, a key, a statement of "
 				  "1 to %u bytes and a signature of 1 to %u bytes",
 				  FW_STORE_ACK_STATEMENT_MAX, FW_STORE_ACK_SIGNATURE_MAX);
-	return s->ops->ack_add(s, a, statement, statement_len, signature, signature_len, log, added);
+	enum fw_err r;
+	log_hook_reset(log);
+	if ((r = s->ops->ack_add(s, a, statement, statement_len, signature, signature_len, log, added)) != FW_OK ||
+	    *added)
+		return log_hook_done(r, log);
+	return ack_replayed(s, a, statement, statement_len, signature, signature_len, log);
 }
 enum fw_err fw_store_ack_get(struct fw_store *s, int64_t delivery_id, struct fw_store_ack *out,
 			     struct fw_buf *statement, struct fw_buf *signature)
