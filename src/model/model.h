@@ -94,6 +94,9 @@ struct fw_advisory {
 	enum fw_tlp tlp;
 	int64_t created_at;
 	int64_t updated_at;
+	/* Counts the advisory's changes (the store bumps it at every update,
+	 * not at publication); read-only, 0 for a new advisory. */
+	int64_t revision;
 };
 
 /* One version of one kind of artifact of an advisory. The content itself is

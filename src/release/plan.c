@@ -140,6 +140,7 @@ static enum fw_err decide_class(const struct fw_policy *pol, const struct fw_mem
 		e->kind = (enum fw_kind)k;
 		e->withheld = d.withheld;
 		e->offset = d.withheld ? 0 : d.offset;
+		e->advisory_revision = adv->revision;
 		snprintf(e->reason, sizeof e->reason, "%s", d.reason);
 	}
 	return FW_OK;

@@ -433,7 +433,8 @@ enum fw_err fw_store_pg_policy_insert(struct pg_conn *c, struct fw_policy_versio
 	" JOIN (SELECT x.advisory_id, x.kind, MAX(x.version) AS version FROM artifacts x" \
 	"  GROUP BY x.advisory_id, x.kind) l ON l.advisory_id = d.advisory_id AND l.kind = d.kind" \
 	" WHERE NOT d.withheld AND a.public_at + d.release_offset <= $1" \
-	"  AND d.policy_version = " PG_PLAN_CUR_VERSION " AND a.status IN ('scheduled', 'public')" \
+	"  AND d.policy_version = " PG_PLAN_CUR_VERSION " AND d.advisory_revision = a.revision" \
+	"  AND a.status IN ('scheduled', 'public')" \
 	" ORDER BY release_at, d.advisory_id, k.position, d.class"
 /* The members of decision r that are due (no copy yet), in id order. */
 #define PG_PLAN_DUE_MEMBERS \

@@ -436,12 +436,14 @@ out:
 
 static const char sql_advisory_create[] = "INSERT INTO advisories (" ADVISORY_COLS ")"
 					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-static const char sql_advisory_update[] = "UPDATE advisories SET title = $2, cves = $3, products = $4,"
+static const char sql_advisory_update[] = "UPDATE advisories SET revision = revision + 1, title = $2, cves = $3,"
+					  " products = $4,"
 					  " cvss_vector = $5, cvss_score = $6, tags = $7,"
 					  " public_at = $8, status = $9, tlp = $10,"
 					  " created_at = $11, updated_at = $12 WHERE id = $1";
-static const char sql_advisory_get[] = "SELECT " ADVISORY_COLS " FROM advisories WHERE id = $1";
-static const char sql_advisory_list[] = "SELECT " ADVISORY_COLS " FROM advisories ORDER BY id LIMIT $1";
+static const char sql_advisory_get[] = "SELECT " ADVISORY_COLS ", revision FROM advisories WHERE id = $1";
+static const char sql_advisory_list[] = "SELECT " ADVISORY_COLS ", revision FROM advisories"
+					" ORDER BY id LIMIT $1";
 
 static enum fw_err advisory_row(const PGresult *res, int row, void *out)
 {
@@ -458,7 +460,8 @@ static enum fw_err advisory_row(const PGresult *res, int row, void *out)
 	    (r = col_name(res, row, 8, parse_advisory_status, &a->status)) != FW_OK ||
 	    (r = col_name(res, row, 9, parse_tlp, &a->tlp)) != FW_OK ||
 	    (r = pg_col_i64(res, row, 10, &a->created_at)) != FW_OK ||
-	    (r = pg_col_i64(res, row, 11, &a->updated_at)) != FW_OK)
+	    (r = pg_col_i64(res, row, 11, &a->updated_at)) != FW_OK ||
+	    (r = pg_col_i64(res, row, 12, &a->revision)) != FW_OK)
 		return r;
 	return FW_OK;
 }

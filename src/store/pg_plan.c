@@ -14,13 +14,14 @@ static const char sql_members_put[] =
 	" ON CONFLICT (member_id) DO UPDATE SET class = EXCLUDED.class,"
 	"  member_revision = EXCLUDED.member_revision, policy_version = EXCLUDED.policy_version";
 static const char sql_decisions_put[] =
-	"INSERT INTO plan_decisions (advisory_id, class, kind, withheld, release_offset, reason, policy_version)"
-	" SELECT u.a, u.c, u.k, u.w, u.o, u.why, $7::int"
-	" FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::int8[], $6::text[])"
-	"  AS u(a, c, k, w, o, why)"
+	"INSERT INTO plan_decisions (advisory_id, class, kind, withheld, release_offset, reason, policy_version,"
+	" advisory_revision)"
+	" SELECT u.a, u.c, u.k, u.w, u.o, u.why, $8::int, u.rev"
+	" FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::int8[], $6::text[], $7::int8[])"
+	"  AS u(a, c, k, w, o, why, rev)"
 	" ON CONFLICT (advisory_id, class, kind) DO UPDATE SET withheld = EXCLUDED.withheld,"
 	"  release_offset = EXCLUDED.release_offset, reason = EXCLUDED.reason,"
-	"  policy_version = EXCLUDED.policy_version";
+	"  policy_version = EXCLUDED.policy_version, advisory_revision = EXCLUDED.advisory_revision";
 static const char sql_plan_list[] =
 	"SELECT pm.member_id, d.advisory_id, d.kind, d.withheld,"
 	" (CASE WHEN d.withheld THEN 0 ELSE a.public_at + d.release_offset END)::bigint AS t, d.reason,"
@@ -37,7 +38,8 @@ static const char sql_plan_current[] =
 	" + (SELECT COUNT(*) FROM advisories a WHERE a.status IN ('scheduled', 'public')"
 	"  AND EXISTS (SELECT 1 FROM members)"
 	"  AND NOT EXISTS (SELECT 1 FROM plan_decisions d"
-	"   WHERE d.advisory_id = a.id AND d.policy_version = " PG_PLAN_CUR_VERSION ")))::bigint";
+	"   WHERE d.advisory_id = a.id AND d.policy_version = " PG_PLAN_CUR_VERSION
+	"    AND d.advisory_revision = a.revision)))::bigint";
 
 static const char sql_due[] =
 	"SELECT x.member_id, r.advisory_id, r.kind, r.version, r.release_at"
@@ -50,7 +52,8 @@ static const char sql_next_wakeup[] =
 	" SELECT MIN(a.public_at + d.release_offset) AS t FROM plan_decisions d"
 	"  JOIN advisories a ON a.id = d.advisory_id"
 	"  WHERE NOT d.withheld AND a.public_at + d.release_offset > $1"
-	"   AND d.policy_version = " PG_PLAN_CUR_VERSION " AND a.status IN ('scheduled', 'public')"
+	"   AND d.policy_version = " PG_PLAN_CUR_VERSION " AND d.advisory_revision = a.revision"
+	"   AND a.status IN ('scheduled', 'public')"
 	"   AND EXISTS (SELECT 1 FROM artifacts x WHERE x.advisory_id = d.advisory_id AND x.kind = d.kind)"
 	"   AND EXISTS (SELECT 1 FROM plan_members pm JOIN members m ON m.id = pm.member_id"
 	"    WHERE pm.class = d.class AND " PG_PLAN_CLASS_CURRENT " AND " PG_PLAN_RELEASABLE
@@ -175,7 +178,9 @@ static enum fw_err fill_decision(const void *rows, size_t i, struct fw_buf *cols
 	    (r = arr_kind(&cols[2], d->kind)) != FW_OK || (r = arr_bool(&cols[3], d->withheld)) != FW_OK ||
 	    (r = arr_i64(&cols[4], d->offset)) != FW_OK)
 		return r;
-	return arr_field(&cols[5], d->reason, sizeof d->reason);
+	if ((r = arr_field(&cols[5], d->reason, sizeof d->reason)) != FW_OK)
+		return r;
+	return arr_i64(&cols[6], d->advisory_revision);
 }
 
 static enum fw_err version_row(const PGresult *res, int row, void *out)
@@ -193,8 +198,8 @@ static enum fw_err simple_cmd(struct pg_conn *c, const char *sql, const char *wh
 static enum fw_err write_rows(struct pg_conn *c, struct fw_plan_write *w)
 {
 	static const uint32_t member_oid[] = {PG_OID_TEXT, PG_OID_TEXT, PG_OID_INT8};
-	static const uint32_t decision_oid[] = {PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT,
-						PG_OID_BOOL, PG_OID_INT8, PG_OID_TEXT};
+	static const uint32_t decision_oid[] = {PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_BOOL,
+						PG_OID_INT8, PG_OID_TEXT, PG_OID_INT8};
 	struct pg_params p;
 	enum fw_err r;
 	if (w->nmembers) {
@@ -209,8 +214,8 @@ static enum fw_err write_rows(struct pg_conn *c, struct fw_plan_write *w)
 	}
 	if (w->ndecisions) {
 		pg_params_init(&p, "plan decision");
-		pg_i64(&p, 7, w->policy_version);
-		if ((r = bind_columns(&p, decision_oid, 6, w->decisions, w->ndecisions, fill_decision)) != FW_OK) {
+		pg_i64(&p, 8, w->policy_version);
+		if ((r = bind_columns(&p, decision_oid, 7, w->decisions, w->ndecisions, fill_decision)) != FW_OK) {
 			fw_store_pg_params_free(&p);
 			return r;
 		}

@@ -445,12 +445,14 @@ out:
 
 static const char sql_advisory_create[] = "INSERT INTO advisories (" ADVISORY_COLS ")"
 					  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
-static const char sql_advisory_update[] = "UPDATE advisories SET title = ?2, cves = ?3, products = ?4,"
+static const char sql_advisory_update[] = "UPDATE advisories SET revision = revision + 1, title = ?2, cves = ?3,"
+					  " products = ?4,"
 					  " cvss_vector = ?5, cvss_score = ?6, tags = ?7,"
 					  " public_at = ?8, status = ?9, tlp = ?10,"
 					  " created_at = ?11, updated_at = ?12 WHERE id = ?1";
-static const char sql_advisory_get[] = "SELECT " ADVISORY_COLS " FROM advisories WHERE id = ?1";
-static const char sql_advisory_list[] = "SELECT " ADVISORY_COLS " FROM advisories ORDER BY id LIMIT ?1";
+static const char sql_advisory_get[] = "SELECT " ADVISORY_COLS ", revision FROM advisories WHERE id = ?1";
+static const char sql_advisory_list[] = "SELECT " ADVISORY_COLS ", revision FROM advisories"
+					" ORDER BY id LIMIT ?1";
 
 static enum fw_err advisory_row(sqlite3_stmt *st, void *out)
 {
@@ -474,6 +476,7 @@ static enum fw_err advisory_row(sqlite3_stmt *st, void *out)
 	a->public_at = sqlite3_column_int64(st, 7);
 	a->created_at = sqlite3_column_int64(st, 10);
 	a->updated_at = sqlite3_column_int64(st, 11);
+	a->revision = sqlite3_column_int64(st, 12);
 	return FW_OK;
 }
 

@@ -19,8 +19,9 @@ static const char sql_member_put[] = "INSERT OR REPLACE INTO plan_members"
 				     " (member_id, class, member_revision, policy_version)"
 				     " VALUES (?1, ?2, ?3, ?4)";
 static const char sql_decision_put[] = "INSERT OR REPLACE INTO plan_decisions"
-				       " (advisory_id, class, kind, withheld, release_offset, reason, policy_version)"
-				       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+				       " (advisory_id, class, kind, withheld, release_offset, reason, policy_version,"
+				       " advisory_revision)"
+				       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char sql_plan_list[] =
 	"SELECT pm.member_id, d.advisory_id, d.kind, d.withheld,"
 	" CASE WHEN d.withheld THEN 0 ELSE a.public_at + d.release_offset END AS t, d.reason, d.policy_version"
@@ -36,7 +37,8 @@ static const char sql_plan_current[] =
 	" + (SELECT COUNT(*) FROM advisories a WHERE a.status IN ('scheduled', 'public')"
 	"  AND EXISTS (SELECT 1 FROM members)"
 	"  AND NOT EXISTS (SELECT 1 FROM plan_decisions d"
-	"   WHERE d.advisory_id = a.id AND d.policy_version = " CUR_VERSION "))";
+	"   WHERE d.advisory_id = a.id AND d.policy_version = " CUR_VERSION
+	"    AND d.advisory_revision = a.revision))";
 
 /* What is due: a released, not withheld decision of a scheduled or public
  * advisory, for each active or probationary member of its class, paired
@@ -56,7 +58,8 @@ static const char sql_due_decisions[] =
 	" JOIN (SELECT x.advisory_id, x.kind, MAX(x.version) AS version FROM artifacts x"
 	"  GROUP BY x.advisory_id, x.kind) l ON l.advisory_id = d.advisory_id AND l.kind = d.kind"
 	" WHERE d.withheld = 0 AND a.public_at + d.release_offset <= ?1"
-	"  AND d.policy_version = " CUR_VERSION " AND a.status IN ('scheduled', 'public')"
+	"  AND d.policy_version = " CUR_VERSION " AND d.advisory_revision = a.revision"
+	"  AND a.status IN ('scheduled', 'public')"
 	" ORDER BY release_at, d.advisory_id, k.position, d.class";
 static const char sql_due_members[] =
 	"SELECT pm.member_id FROM plan_members pm JOIN members m ON m.id = pm.member_id"
@@ -73,7 +76,8 @@ static const char sql_next_wakeup[] =
 	" SELECT MIN(a.public_at + d.release_offset) AS t FROM plan_decisions d"
 	"  JOIN advisories a ON a.id = d.advisory_id"
 	"  WHERE d.withheld = 0 AND a.public_at + d.release_offset > ?1"
-	"   AND d.policy_version = " CUR_VERSION " AND a.status IN ('scheduled', 'public')"
+	"   AND d.policy_version = " CUR_VERSION " AND d.advisory_revision = a.revision"
+	"  AND a.status IN ('scheduled', 'public')"
 	"   AND EXISTS (SELECT 1 FROM artifacts x WHERE x.advisory_id = d.advisory_id AND x.kind = d.kind)"
 	"   AND EXISTS (SELECT 1 FROM plan_members pm JOIN members m ON m.id = pm.member_id"
 	"    WHERE pm.class = d.class AND " CLASS_CURRENT " AND " RELEASABLE
@@ -114,6 +118,7 @@ static enum fw_err decision_put(struct sq_conn *c, const struct fw_plan_decision
 	sq_i64(&b, 5, d->offset);
 	sq_field(&b, 6, d->reason);
 	sq_i64(&b, 7, version);
+	sq_i64(&b, 8, d->advisory_revision);
 	if (b.r != FW_OK)
 		return b.r;
 	return fw_store_sq_exec(c, st, "plan decision");

@@ -113,9 +113,10 @@ struct fw_store_log_hook;
  * Planned per member class (fw_policy_classify, docs/policy.md "Planning"):
  * each member's class, and per advisory, class and kind the decision,
  * relative to T, so that moving T moves every release. A plan row is only
- * ever due when it was decided under the newest policy version and, for a
- * member's class, while the member is unchanged since it was classed
- * (member_revision): a stale plan releases nothing. */
+ * ever due when it was decided under the newest policy version, for the
+ * advisory as it is (advisory_revision), and, for a member's class, while
+ * the member is unchanged since it was classed (member_revision): a stale
+ * plan releases nothing. */
 #define FW_STORE_CLASS_BYTES 1024 /* = FW_POLICY_CLASS_BYTES */
 struct fw_plan_member {
 	char member_id[FW_MODEL_ID_BYTES];
@@ -128,6 +129,7 @@ struct fw_plan_decision {
 	enum fw_kind kind;
 	bool withheld;
 	int64_t offset;   /* released at T + offset, when !withheld */
+	int64_t advisory_revision; /* the advisory's revision when decided */
 	char reason[256]; /* the rules that decided, for people */
 };
 enum fw_plan_scope {

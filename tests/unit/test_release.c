@@ -290,6 +290,25 @@ static void test_stored_policy_stops_older_plan_at_once(void **state)
 	assert_int_equal(count(c, "m1"), 1);
 }
 
+/* A decision counts for the advisory as it was decided: a change of the
+ * advisory (here its tags, which a restriction may read) stops the old
+ * decisions at once, until the re-plan that follows the change. */
+static void test_advisory_change_stops_older_decisions(void **state)
+{
+	struct ctx *c = *state;
+	assert_int_equal(fw_release_plan(c->rel, "adv", NULL, NULL), FW_OK);
+	struct fw_advisory a;
+	assert_int_equal(fw_store_advisory_get(c->s, "adv", &a), FW_OK);
+	snprintf(a.tags.v[a.tags.n++], sizeof a.tags.v[0], "sensitive");
+	assert_int_equal(fw_store_advisory_update(c->s, &a, NULL), FW_OK);
+	bool current = true;
+	assert_int_equal(fw_store_plan_current(c->s, &current), FW_OK);
+	assert_false(current);
+	assert_int_equal(run(c, T - 5 * DAY), 0);
+	assert_int_equal(fw_release_plan(c->rel, "adv", NULL, NULL), FW_OK);
+	assert_int_equal(run(c, T - 5 * DAY), 2); /* m1's summary and poc, as planned */
+}
+
 static enum fw_err failing_entry(void *ctx, struct fw_buf *entry, uint8_t leaf_hash[32])
 {
 	(void)entry;
@@ -389,6 +408,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_member_joins_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stored_policy_stops_older_plan_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_apply_is_one_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_advisory_change_stops_older_decisions, setup, teardown),
 		cmocka_unit_test(test_no_policy_refuses_plan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,14 +178,36 @@ static void advisory_make(const struct ctx *c, const char *suffix, enum fw_advis
 	assert_int_equal(fw_store_advisory_create(c->s, &a), FW_OK);
 }
 
+static enum fw_err plan_put(const struct ctx *c, const struct fw_plan_entry *e, size_t n);
+
+/* The change makes the advisory's decisions stale (its revision moved):
+ * the release layer then re-plans; here the plan of the fixture's
+ * advisories ("adv", "draft") is written again as it was. */
 static void advisory_set_status(const struct ctx *c, const char *suffix, enum fw_advisory_status st)
 {
+	static const char *const fixture[] = {"adv", "draft"};
+	struct fw_plan_entry all[64];
+	size_t n = 0;
 	char id[FW_MODEL_ID_BYTES];
 	struct fw_advisory a;
+	for (size_t i = 0; i < 2; i++) {
+		struct fw_plan_entry *p = NULL;
+		size_t np = 0;
+		mkid(c, id, fixture[i]);
+		assert_int_equal(fw_store_plan_list(c->s, id, NULL, &p, &np), FW_OK);
+		assert_true(n + np <= 64);
+		memcpy(all + n, p, np * sizeof *p);
+		n += np;
+		free(p);
+	}
 	mkid(c, id, suffix);
 	assert_int_equal(fw_store_advisory_get(c->s, id, &a), FW_OK);
+	int64_t revision = a.revision;
 	a.status = st;
 	assert_int_equal(fw_store_advisory_update(c->s, &a, NULL), FW_OK);
+	assert_int_equal(fw_store_advisory_get(c->s, id, &a), FW_OK);
+	assert_true(a.revision == revision + 1);
+	assert_int_equal(plan_put(c, all, n), FW_OK);
 }
 
 static void member_set_status(const struct ctx *c, const char *suffix, enum fw_member_status st)
@@ -274,6 +296,7 @@ static enum fw_err plan_put(const struct ctx *c, const struct fw_plan_entry *e, 
 		pd[i].withheld = e[i].withheld;
 		assert_int_equal(fw_store_advisory_get(c->s, e[i].advisory_id, &a), FW_OK);
 		pd[i].offset = e[i].withheld ? 0 : e[i].release_at - a.public_at;
+		pd[i].advisory_revision = a.revision;
 		snprintf(pd[i].reason, sizeof pd[i].reason, "%s", e[i].reason);
 	}
 	struct fw_plan_write w = {.scope = FW_PLAN_ALL, .policy_version = n ? e[0].policy_version : 0,
@@ -634,6 +657,7 @@ static void test_advisories(void **state)
 	assert_int_equal(fw_store_advisory_update(c->s, &a, NULL), FW_OK);
 	memset(&got, 0, sizeof got);
 	assert_int_equal(fw_store_advisory_get(c->s, a.id, &got), FW_OK);
+	a.revision++; /* every update counts */
 	assert_memory_equal(&got, &a, sizeof a);
 
 	struct fw_advisory ghost;
