@@ -34,7 +34,11 @@ static const char *const restricted =
 	"restrict probation when member.status == probation { cap tier entry }\n"
 	"restrict sensitive when \"sensitive\" in advisory.tags { withhold poc }\n";
 
-static void die(const char *what, enum fw_err r);
+static void die(const char *what, enum fw_err r)
+{
+	fprintf(stderr, "bench_policy: %s: %s %s\n", what, fw_strerror(r), fw_err_detail());
+	exit(1);
+}
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -69,12 +73,6 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, enum fw_err r)
-{
-	fprintf(stderr, "bench_policy: %s: %s %s\n", what, fw_strerror(r), fw_err_detail());
-	exit(1);
 }
 
 static const char *const tier_names[] = {"validate", "ans", "entry"};

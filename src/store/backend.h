@@ -79,8 +79,6 @@ struct fw_store_ops {
 	enum fw_err (*ack_times)(struct fw_store *s, const int64_t *ids, size_t n, int64_t *at);
 
 	/* transparency log; arguments checked by store.c */
-	enum fw_err (*log_append)(struct fw_store *s, const uint8_t *entry, size_t n,
-				  const uint8_t leaf_hash[32], uint64_t *index);
 	enum fw_err (*log_append_many)(struct fw_store *s, const struct fw_store_log_item *items, size_t n,
 				       uint64_t *first);
 	enum fw_err (*log_state)(struct fw_store *s, struct fw_store_log_state *out);

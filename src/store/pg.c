@@ -532,7 +532,6 @@ static const struct fw_store_ops pg_ops = {
 	.ack_add = fw_store_pg_ack_add,
 	.ack_get = fw_store_pg_ack_get,
 	.ack_times = fw_store_pg_ack_times,
-	.log_append = fw_store_pg_log_append,
 	.log_append_many = fw_store_pg_log_append_many,
 	.log_state = fw_store_pg_log_state,
 	.log_leaves = fw_store_pg_log_leaves,

@@ -473,8 +473,6 @@ enum fw_err fw_store_pg_ack_get(struct fw_store *s, int64_t delivery_id, struct 
 enum fw_err fw_store_pg_ack_times(struct fw_store *s, const int64_t *ids, size_t n, int64_t *at);
 
 /* pg_log.c */
-enum fw_err fw_store_pg_log_append(struct fw_store *s, const uint8_t *entry, size_t n,
-				   const uint8_t leaf_hash[32], uint64_t *index);
 enum fw_err fw_store_pg_log_append_many(struct fw_store *s, const struct fw_store_log_item *items, size_t n,
 					uint64_t *first);
 enum fw_err fw_store_pg_log_state(struct fw_store *s, struct fw_store_log_state *out);

@@ -96,26 +96,6 @@ enum fw_err fw_store_pg_log_hook_run(struct pg_conn *c, struct fw_store_log_hook
 	return r;
 }
 
-enum fw_err fw_store_pg_log_append(struct fw_store *s, const uint8_t *entry, size_t n,
-				   const uint8_t leaf_hash[32], uint64_t *index)
-{
-	struct pg_conn *c = NULL;
-	uint64_t next = 0;
-	enum fw_err r;
-	if ((r = fw_store_pg_acquire(s, &c)) != FW_OK || (r = fw_store_pg_begin(c)) != FW_OK)
-		goto out;
-	if ((r = fw_store_pg_log_seq_lock(c, &next)) != FW_OK ||
-	    (r = fw_store_pg_log_put(c, next, entry, n, leaf_hash, 0)) != FW_OK ||
-	    (r = fw_store_pg_log_seq_set(c, next + 1)) != FW_OK || (r = fw_store_pg_commit(c)) != FW_OK)
-		goto out;
-	*index = next;
-out:
-	if (c)
-		fw_store_pg_rollback(c);
-	fw_store_pg_release(s, c);
-	return r;
-}
-
 enum fw_err fw_store_pg_log_append_many(struct fw_store *s, const struct fw_store_log_item *items, size_t n,
 				       uint64_t *first)
 {

@@ -93,26 +93,6 @@ enum fw_err fw_store_sqlite_log_hook_run(struct sq_conn *c, struct fw_store_log_
 	return r;
 }
 
-enum fw_err fw_store_sqlite_log_append(struct fw_store *s, const uint8_t *entry, size_t n,
-				       const uint8_t leaf_hash[32], uint64_t *index)
-{
-	struct sq_conn *c = NULL;
-	uint64_t next = 0;
-	enum fw_err r;
-	if ((r = fw_store_sq_acquire(s, &c)) != FW_OK || (r = fw_store_sq_begin(c)) != FW_OK)
-		goto out;
-	if ((r = fw_store_sqlite_log_seq_get(c, &next)) != FW_OK ||
-	    (r = fw_store_sqlite_log_put(c, next, entry, n, leaf_hash, 0)) != FW_OK ||
-	    (r = fw_store_sqlite_log_seq_set(c, next + 1)) != FW_OK || (r = fw_store_sq_commit(c)) != FW_OK)
-		goto out;
-	*index = next;
-out:
-	if (r != FW_OK && c)
-		fw_store_sq_rollback(c);
-	fw_store_sq_release(s, c);
-	return r;
-}
-
 enum fw_err fw_store_sqlite_log_append_many(struct fw_store *s, const struct fw_store_log_item *items, size_t n,
 				       uint64_t *first)
 {

@@ -367,9 +367,9 @@ enum fw_err fw_store_ack_times(struct fw_store *s, const int64_t *ids, size_t n,
 enum fw_err fw_store_log_append(struct fw_store *s, const uint8_t *entry, size_t n,
 				const uint8_t leaf_hash[32], uint64_t *index)
 {
-	if (!entry || n == 0 || n > FW_STORE_LOG_ENTRY_MAX)
-		return fw_err_set(FW_ERR_INVALID, "a log entry must be 1 to %u bytes", FW_STORE_LOG_ENTRY_MAX);
-	return s->ops->log_append(s, entry, n, leaf_hash, index);
+	struct fw_store_log_item item = {.entry = entry, .n = n};
+	memcpy(item.leaf_hash, leaf_hash, sizeof item.leaf_hash);
+	return fw_store_log_append_many(s, &item, 1, index);
 }
 enum fw_err fw_store_log_append_many(struct fw_store *s, const struct fw_store_log_item *items, size_t n,
 				     uint64_t *first)

@@ -108,7 +108,6 @@ enum fw_err fw_store_policy_get(struct fw_store *s, int version, struct fw_polic
 /* Newest first. */
 enum fw_err fw_store_policy_list(struct fw_store *s, struct fw_policy_version **out, size_t *n) FW_WUR;
 
-struct fw_store_log_hook;
 /* --- plan: who gets which kind of which advisory when ------------------- *
  * Planned per member class (fw_policy_classify, docs/policy.md "Planning"):
  * each member's class, and per advisory, class and kind the decision,
@@ -256,7 +255,6 @@ enum fw_err fw_store_delivery_read_list(struct fw_store *s, int64_t delivery_id,
  * entry sequenced in the same transaction. The caller verifies. */
 #define FW_STORE_ACK_STATEMENT_MAX 1024u  /* bytes; = FW_TLOG_ACK_STATEMENT_BYTES */
 #define FW_STORE_ACK_SIGNATURE_MAX 16384u /* bytes of a .minisig file */
-struct fw_store_log_hook;
 struct fw_store_ack {
 	int64_t delivery_id;
 	char member_id[FW_MODEL_ID_BYTES];
